@@ -1,0 +1,1 @@
+"""Frame interpolation to high frame rates (adaptive separable convolution network + classical baselines)."""
