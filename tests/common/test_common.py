@@ -42,3 +42,14 @@ def test_run_cli_one_line(capsys):
     assert run_cli("prog", main, []) == 2
     err = capsys.readouterr().err
     assert err.strip() == "prog: error: clip.mp4: broken"
+
+
+def test_atomic_write_uses_umask_permissions(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        atomic.write_text(tmp_path / "p.txt", "x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "p.txt").stat().st_mode & 0o777 == 0o644

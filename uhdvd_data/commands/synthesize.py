@@ -1,18 +1,81 @@
-"""`uhdvd-data synthesize` (placeholder until issue #5 lands)."""
+"""`uhdvd-data synthesize`: average 480 fps windows of interp/ into blur/sharp pairs + manifests/4krd.csv."""
 
 from __future__ import annotations
 
 import argparse
 
-from ..common.errors import UserError
+HELP = "Average 480 fps windows (in linear light) into blur/sharp pairs and a manifest CSV"
 
-HELP = "Average 480 fps windows into blur/sharp pairs (not implemented yet: issue #5)"
+
+def add_synth_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by `synthesize` and `build`."""
+    g = p.add_argument_group("synthesis")
+    g.add_argument("--out", default="dataset", help="dataset folder (default: dataset/)")
+    g.add_argument("--manifest", default="manifests/4krd.csv", help="manifest CSV (default: manifests/4krd.csv)")
+    g.add_argument("--window", type=int, default=13, help="frames averaged per blurry frame, odd (default: 13)")
+    g.add_argument("--center", choices=["captured", "any"], default="captured",
+                   help="centre windows on captured source frames (default) or tile every segment")
+    g.add_argument("--stride", type=int, default=None,
+                   help="captured: keep every k-th source frame (default 1); any: window step (default: --window)")
+    g.add_argument("--crf", default="srgb", help="linearisation curve: srgb (default), gamma2.2, bt709, linear")
+    g.add_argument("--crf-lut", default=None, metavar="FILE",
+                   help="camera response table (256/1024 increasing values, .txt/.csv/.npy); overrides --crf")
+    g.add_argument("--saturation", type=float, default=None, metavar="LEVEL",
+                   help="clip linear light at LEVEL (0-1] and rescale (simulated saturation; off by default)")
+    g.add_argument("--noise", default=None, metavar="poisson-gaussian:A,B",
+                   help="Poisson-Gaussian noise on the blurry frame: shot gain A, read sigma B (linear units)")
+    g.add_argument("--jpeg-quality", type=int, default=None, help="JPEG re-compress the blurry frame at this quality")
+    g.add_argument("--image-format", choices=["png", "jpg"], default="png", help="output images (default: png)")
+    g.add_argument("--quality", type=int, default=95, help="JPEG quality for --image-format jpg (default: 95)")
+    g.add_argument("--split-ratio", type=float, default=0.9, help="fraction of clips not in test (default: 0.9)")
+    g.add_argument("--val-ratio", type=float, default=0.0, help="fraction of clips moved to val (default: 0)")
+    g.add_argument("--splits", default=None, metavar="FILE.csv", help="clip_id,split table instead of ratios")
+    g.add_argument("--seed", type=int, default=0, help="seed for splits and noise (default: 0)")
+    g.add_argument("--jobs", type=int, default=1, help="parallel workers (joblib; default: 1)")
+    g.add_argument("--shard", default=None, metavar="i/n", help="process shard i (0-based) of n; writes "
+                   "<manifest>.shard-i-of-n.csv (combine with `uhdvd-data merge`)")
+    g.add_argument("--overwrite", action="store_true", help="replace clip folders made with other settings")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def config_from_args(args: argparse.Namespace):
+    from ..synth.dataset import SynthConfig
+
+    return SynthConfig(
+        window=args.window, center=args.center, stride=args.stride, crf=args.crf, crf_lut=args.crf_lut,
+        saturation=args.saturation, noise=args.noise, jpeg_quality=args.jpeg_quality, image_format=args.image_format,
+        quality=args.quality, seed=args.seed, split_ratio=args.split_ratio, val_ratio=args.val_ratio,
+        splits_file=args.splits,
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("synthesize", help=HELP, description=HELP)
+    p = sub.add_parser(
+        "synthesize", help=HELP, description=HELP + ". Reads interp/ (from `uhdvd-data interpolate`), writes "
+        "dataset/<split>/<clip>/{blur,sharp}/%%06d.png and manifests/4krd.csv (+ .json sidecar). Resumable: rerun "
+        "after an interruption.")
+    p.add_argument("--interp", default="interp", help="interpolated clips folder (default: interp/)")
+    add_synth_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UserError("'synthesize' is not implemented yet (issue #5)")
+    from ..common.errors import UserError
+    from ..synth.dataset import synthesize_dataset
+    from ..synth.splits import parse_shard
+
+    if args.jobs < 1:
+        raise UserError(f"--jobs must be >= 1 (got {args.jobs})")
+    summary = synthesize_dataset(args.interp, args.out, args.manifest, config_from_args(args), jobs=args.jobs,
+                                 shard=parse_shard(args.shard), overwrite=args.overwrite,
+                                 show_progress=not args.no_progress)
+    sk = summary["skipped"]
+    print(f"{summary['pairs']} pairs from {summary['clips']} clip(s) -> {summary['manifest']} "
+          f"(skipped windows: {sk['boundary']} at clip ends, {sk['cut']} at scene cuts)")
+    if summary.get("unfinished"):
+        print(f"note: {len(summary['unfinished'])} folder(s) in {args.interp}/ hold no finished interpolation "
+              f"(no clip.json; rerun interpolate): " + ", ".join(summary["unfinished"][:10]))
+    if sk["clips_without_windows"]:
+        print(f"note: no window of {args.window} frames fits in {len(sk['clips_without_windows'])} clip(s): "
+              + ", ".join(sk["clips_without_windows"][:10]))
+    return 0

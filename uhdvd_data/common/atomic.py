@@ -12,6 +12,12 @@ from typing import IO
 TMP_PREFIX = ".tmp-"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_open(path: os.PathLike | str, mode: str = "wb", fsync: bool = True) -> Iterator[IO]:
     """Open a temp file beside `path`; on clean exit it replaces `path`, on error it is removed."""
@@ -19,6 +25,7 @@ def atomic_open(path: os.PathLike | str, mode: str = "wb", fsync: bool = True) -
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX + path.name + ".", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp creates 0600; give outputs the usual permissions
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush()

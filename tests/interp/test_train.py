@@ -1,0 +1,80 @@
+"""train-interp: a few tiny steps, checkpoints, resume, and the weights work for interpolation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from uhdvd_data.interp.synthetic import HELDOUT_PHOTOS, TRAIN_PHOTOS
+
+
+def test_training_never_uses_heldout_photos():
+    assert HELDOUT_PHOTOS and not set(HELDOUT_PHOTOS) & set(TRAIN_PHOTOS)
+    try:
+        from uhdvd_data.demo.photos import HELDOUT_PHOTOS as demo_heldout
+    except ImportError:
+        pytest.skip("demo module not available")
+    assert set(demo_heldout) <= set(HELDOUT_PHOTOS)
+
+
+@pytest.mark.slow
+def test_train_resume_and_use(in_tmp, capsys):
+    from uhdvd_data.cli import main
+    from uhdvd_data.interp.methods import NetworkMethod
+    from uhdvd_data.interp.weights_io import load_interp_weights
+
+    from .conftest import moving_frames
+
+    args = ["train-interp", "--steps", "2", "--crop", "32", "--batch", "2", "--crops-per-sample", "2",
+            "--render", "96x64", "--kernel-size", "5", "--out", "run", "--device", "cpu", "--log-every", "1"]
+    with pytest.raises(SystemExit) as e:
+        main(args)
+    assert e.value.code == 0
+    assert Path("run/last.safetensors").is_file() and Path("run/state.pt").is_file()
+    meta = json.loads(Path("run/last.json").read_text())
+    assert meta["steps"] == 2 and meta["k"] == 5 and not set(meta["photos"]) & set(HELDOUT_PHOTOS)
+    with pytest.raises(SystemExit) as e:
+        main([*args[:2], "3", *args[3:], "--resume"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert "resumed" in out and "step 3" in out
+    model, meta, sha = load_interp_weights("run/last.safetensors")
+    assert meta["steps"] == 3 and len(sha) == 64
+    f0, f1 = moving_frames(2)
+    m = NetworkMethod(model)
+    assert m.frame(m.prepare(f0, f1), 0.5).shape == f0.shape
+
+
+def test_bad_weights_file_is_one_line_error(in_tmp):
+    from uhdvd_data.common.errors import UserError
+    from uhdvd_data.interp.weights_io import load_interp_weights
+
+    Path("w.safetensors").write_bytes(b"not a checkpoint")
+    with pytest.raises(UserError, match="w.safetensors"):
+        load_interp_weights("w.safetensors")
+
+
+def test_packaged_checkpoint_and_auto_decision(monkeypatch):
+    import json as _json
+
+    from uhdvd_data.interp.pipeline import make_method
+    from uhdvd_data.interp.weights_io import PACKAGE_WEIGHTS, load_interp_weights, packaged_weights_status
+
+    if not PACKAGE_WEIGHTS.is_file():
+        pytest.skip("no packaged checkpoint")
+    assert PACKAGE_WEIGHTS.stat().st_size <= 20 * 2**20
+    assert PACKAGE_WEIGHTS.with_name("MODEL_CARD.md").is_file()
+    model, meta, sha = load_interp_weights(PACKAGE_WEIGHTS)
+    assert not set(meta["photos"]) & set(HELDOUT_PHOTOS)
+    monkeypatch.delenv("UHDVD_INTERP_WEIGHTS", raising=False)
+    msgs = []
+    m = make_method("auto", device="cpu", warn_fn=msgs.append)
+    card = _json.loads(PACKAGE_WEIGHTS.with_suffix(".json").read_text())
+    if card.get("auto_use") is False:
+        assert packaged_weights_status() == "disabled"
+        assert m.name == "dis" and msgs and "did not beat dis" in msgs[0]
+        assert make_method("network", device="cpu").weights_sha256 == sha
+    else:
+        assert m.name == "network" and m.weights_sha256 == sha and not msgs

@@ -1,0 +1,145 @@
+"""Coarse bidirectional motion (OpenCV DIS optical flow at low resolution) and pre-warping toward time t.
+
+Flows are computed once per source pair on grayscale frames downscaled so the long side is <= `max_side`, then
+upscaled and rescaled to full resolution. Intermediate flows use the linear-motion approximation
+
+    F_t->0 = -(1 - t) t F_0->1 + t^2 F_1->0          F_t->1 = (1 - t)^2 F_0->1 - t (1 - t) F_1->0
+
+and both frames are backward-warped with grid_sample. Sampling coordinates are always built and used in fp32
+(reduced-precision coordinates break beyond ~2000 px), whatever autocast is active.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+PRESETS = {"fast": cv2.DISOPTICAL_FLOW_PRESET_FAST, "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+           "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST}
+
+
+def _gray_small(img: np.ndarray, scale: float) -> np.ndarray:
+    """HxWx3 uint8/uint16/float -> downscaled uint8 grayscale."""
+    if img.dtype == np.uint16:
+        img = (img >> 8).astype(np.uint8)
+    elif img.dtype != np.uint8:
+        img = np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    g = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2GRAY)
+    if scale != 1.0:
+        h, w = g.shape
+        g = cv2.resize(g, (max(8, round(w * scale)), max(8, round(h * scale))), interpolation=cv2.INTER_AREA)
+    return g
+
+
+def dis_flows(img0: np.ndarray, img1: np.ndarray, max_side: int = 1024, preset: str = "medium") -> tuple[np.ndarray, np.ndarray]:
+    """Bidirectional DIS flow (F_0->1, F_1->0) at full resolution, HxWx2 float32 (dx, dy) in pixels."""
+    h, w = img0.shape[:2]
+    scale = min(1.0, max_side / max(h, w))
+    g0, g1 = _gray_small(img0, scale), _gray_small(img1, scale)
+    dis = cv2.DISOpticalFlow_create(PRESETS[preset])
+    f01 = dis.calc(g0, g1, None)
+    f10 = dis.calc(g1, g0, None)
+    if g0.shape != (h, w):
+        sy, sx = h / g0.shape[0], w / g0.shape[1]
+        out = []
+        for f in (f01, f10):
+            f = cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR)
+            f[..., 0] *= sx
+            f[..., 1] *= sy
+            out.append(f)
+        f01, f10 = out
+    return f01.astype(np.float32), f10.astype(np.float32)
+
+
+def flow_to_tensor(f: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(f.transpose(2, 0, 1)))[None].to(device=device, dtype=torch.float32)
+
+
+def flows_at_t(f01: torch.Tensor, f10: torch.Tensor, t: float) -> tuple[torch.Tensor, torch.Tensor]:
+    ft0 = -(1 - t) * t * f01 + t * t * f10
+    ft1 = (1 - t) * (1 - t) * f01 - t * (1 - t) * f10
+    return ft0, ft1
+
+
+_GRID_CACHE: dict = {}
+
+
+def _base_grid(h: int, w: int, device: torch.device) -> torch.Tensor:
+    key = (h, w, str(device))
+    g = _GRID_CACHE.get(key)
+    if g is None:
+        ys = torch.arange(h, dtype=torch.float32, device=device)
+        xs = torch.arange(w, dtype=torch.float32, device=device)
+        gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+        g = torch.stack((gx, gy), 0)[None]
+        if len(_GRID_CACHE) > 8:
+            _GRID_CACHE.clear()
+        _GRID_CACHE[key] = g
+    return g
+
+
+def backward_warp(img: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+    """Sample img (B,C,H,W) at x + flow(x). fp32 throughout, border padding, align_corners=True."""
+    b, _, h, w = img.shape
+    with torch.autocast(device_type=img.device.type, enabled=False):
+        coords = _base_grid(h, w, img.device) + flow.float()
+        gx = coords[:, 0] * (2.0 / max(w - 1, 1)) - 1.0
+        gy = coords[:, 1] * (2.0 / max(h - 1, 1)) - 1.0
+        grid = torch.stack((gx, gy), -1)
+        if grid.shape[0] != b:
+            grid = grid.expand(b, -1, -1, -1)
+        out = F.grid_sample(img.float(), grid, mode="bilinear", padding_mode="border", align_corners=True)
+    return out
+
+
+def visibility(f01: torch.Tensor, f10: torch.Tensor, alpha: float = 0.01, beta: float = 0.5) -> tuple[torch.Tensor, torch.Tensor]:
+    """Forward-backward consistency: 1 where a pixel of frame 0 (resp. 1) is visible in the other frame."""
+    back = backward_warp(f10, f01)  # F_1->0 at x + F_0->1(x)
+    err0 = (f01 + back).pow(2).sum(1, keepdim=True)
+    mag0 = f01.pow(2).sum(1, keepdim=True) + back.pow(2).sum(1, keepdim=True)
+    fwd = backward_warp(f01, f10)
+    err1 = (f10 + fwd).pow(2).sum(1, keepdim=True)
+    mag1 = f10.pow(2).sum(1, keepdim=True) + fwd.pow(2).sum(1, keepdim=True)
+    v0 = (err0 <= alpha * mag0 + beta).float()
+    v1 = (err1 <= alpha * mag1 + beta).float()
+    return v0, v1
+
+
+@dataclass
+class PairMotion:
+    """Everything computed once per source pair and reused for every intermediate t."""
+
+    f01: torch.Tensor
+    f10: torch.Tensor
+    vis0: torch.Tensor | None
+    vis1: torch.Tensor | None
+
+
+def pair_motion(img0: np.ndarray, img1: np.ndarray, device: torch.device | str = "cpu", max_side: int = 1024,
+                preset: str = "medium", occlusion: bool = False) -> PairMotion:
+    f01, f10 = dis_flows(img0, img1, max_side=max_side, preset=preset)
+    f01t, f10t = flow_to_tensor(f01, device), flow_to_tensor(f10, device)
+    vis0 = vis1 = None
+    if occlusion:
+        vis0, vis1 = visibility(f01t, f10t)
+    return PairMotion(f01t, f10t, vis0, vis1)
+
+
+def prewarp(x0: torch.Tensor, x1: torch.Tensor, motion: PairMotion, t: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Warp both frames (B,3,H,W float) to time t; returns (w0, w1, weight of frame 0 (B,1,H,W))."""
+    ft0, ft1 = flows_at_t(motion.f01, motion.f10, t)
+    if motion.vis0 is not None:
+        w0 = backward_warp(torch.cat((x0, motion.vis0.expand(x0.shape[0], -1, -1, -1)), 1), ft0)
+        w1 = backward_warp(torch.cat((x1, motion.vis1.expand(x1.shape[0], -1, -1, -1)), 1), ft1)
+        a = (1 - t) * w0[:, 3:]
+        b = t * w1[:, 3:]
+        s = a + b
+        weight = torch.where(s > 1e-3, a / s.clamp_min(1e-3), torch.full_like(s, 1 - t))
+        return w0[:, :3], w1[:, :3], weight
+    w0 = backward_warp(x0, ft0)
+    w1 = backward_warp(x1, ft1)
+    return w0, w1, torch.full_like(w0[:, :1], 1 - t)

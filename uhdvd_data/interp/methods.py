@@ -1,0 +1,132 @@
+"""Interpolation methods behind one interface: `blend`, `dis` (flow warp + blend) and `network` (adaptive sepconv).
+
+    m = make_method("dis", device="cpu")
+    state = m.prepare(rgb0, rgb1)         # once per source pair (flows are computed here)
+    rgb_t = m.frame(state, t)             # HxWx3 with the dtype of the source frames
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..common.device import autocast
+from . import flow as flowmod
+from .net import InterpNet, image_stats
+from .tiling import tiled
+
+
+def to_tensor(rgb: np.ndarray, device) -> torch.Tensor:
+    scale = 65535.0 if rgb.dtype == np.uint16 else (255.0 if rgb.dtype == np.uint8 else 1.0)
+    x = torch.from_numpy(np.ascontiguousarray(rgb)).to(device)
+    return (x.permute(2, 0, 1)[None].float() / scale).contiguous()
+
+
+def to_numpy(x: torch.Tensor, dtype: np.dtype) -> np.ndarray:
+    a = x[0].permute(1, 2, 0).float().clamp(0, 1)
+    if dtype == np.uint16:
+        return (a * 65535.0 + 0.5).floor().to(torch.int32).cpu().numpy().astype(np.uint16)
+    if dtype == np.uint8:
+        return (a * 255.0 + 0.5).floor().to(torch.int32).cpu().numpy().astype(np.uint8)
+    return a.cpu().numpy()
+
+
+@dataclass
+class PairState:
+    x0: torch.Tensor
+    x1: torch.Tensor
+    dtype: np.dtype
+    motion: flowmod.PairMotion | None = None
+    stats: tuple | None = None
+
+
+class Method:
+    name = "base"
+    weights_sha256: str | None = None
+
+    def __init__(self, device="cpu", dtype=torch.float32, flow_max_side: int = 1024, flow_preset: str = "medium",
+                 occlusion: bool = False):
+        self.device = torch.device(device)
+        self.dtype = dtype
+        self.flow_max_side = flow_max_side
+        self.flow_preset = flow_preset
+        self.occlusion = occlusion
+
+    def prepare(self, rgb0: np.ndarray, rgb1: np.ndarray) -> PairState:
+        return PairState(to_tensor(rgb0, self.device), to_tensor(rgb1, self.device), rgb0.dtype)
+
+    def frame_tensor(self, st: PairState, t: float) -> torch.Tensor:
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def frame(self, st: PairState, t: float) -> np.ndarray:
+        return to_numpy(self.frame_tensor(st, t), st.dtype)
+
+    def describe(self) -> dict:
+        return {"method": self.name, "weights_sha256": self.weights_sha256}
+
+
+class BlendMethod(Method):
+    name = "blend"
+
+    def frame_tensor(self, st, t):
+        return (1 - t) * st.x0 + t * st.x1
+
+
+class DisMethod(Method):
+    name = "dis"
+
+    def prepare(self, rgb0, rgb1):
+        st = super().prepare(rgb0, rgb1)
+        st.motion = flowmod.pair_motion(rgb0, rgb1, self.device, self.flow_max_side, self.flow_preset, self.occlusion)
+        return st
+
+    def frame_tensor(self, st, t):
+        w0, w1, wt = flowmod.prewarp(st.x0, st.x1, st.motion, t)
+        return wt * w0 + (1 - wt) * w1
+
+    def describe(self):
+        return dict(super().describe(), flow="opencv-dis", flow_preset=self.flow_preset,
+                    flow_max_side=self.flow_max_side, occlusion_aware=self.occlusion)
+
+
+class NetworkMethod(DisMethod):
+    name = "network"
+
+    def __init__(self, model: InterpNet, weights_sha256: str | None = None, tile: int = 0, tile_overlap: int = 64, **kw):
+        super().__init__(**kw)
+        self.model = model.to(self.device).eval()
+        self.weights_sha256 = weights_sha256
+        self.tile = tile
+        self.tile_overlap = tile_overlap
+
+    def prepare(self, rgb0, rgb1):
+        st = super().prepare(rgb0, rgb1)
+        st.stats = None
+        return st
+
+    @torch.no_grad()
+    def frame_tensor(self, st, t):
+        w0, w1, wt = flowmod.prewarp(st.x0, st.x1, st.motion, t)
+        stats = image_stats(w0, w1, st.x0, st.x1)
+
+        def run(a, b, c, d, e):
+            with autocast(self.device, self.dtype):
+                return self.model(a, b, c, d, t, e, stats=stats)
+
+        return tiled(run, [w0, w1, st.x0, st.x1, wt], self.tile, self.tile_overlap)
+
+    def describe(self):
+        return dict(super().describe(), net=self.model.config(), tile=self.tile, tile_overlap=self.tile_overlap)
+
+
+METHODS = ("auto", "network", "dis", "blend")
+
+
+def make_method(name: str = "auto", device=None, **kw) -> Method:
+    """Same as interp.pipeline.make_method (auto/network/dis/blend; auto falls back to dis with a warning)."""
+    from .pipeline import make_method as _make
+
+    return _make(name, device=device, **kw)

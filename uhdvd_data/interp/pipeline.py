@@ -1,0 +1,279 @@
+"""Interpolate whole clips: time grid, scene cuts, method selection, resumable per-clip output.
+
+Fused API (used by `build`):
+
+    meta, frames = iter_interpolated("raw/clip.mp4", fps=480)
+    for row, rgb in frames:      # store.FrameRow, HxWx3 uint8|uint16, in index order
+        ...
+    # meta["segments"], meta["gaps"], meta["boundaries"] are complete once the iterator is exhausted
+
+Scene cuts / flashes: no frame is synthesized across a boundary between source frames i and i+1. To keep the grid
+(output frame i*factor = source frame i), the factor-1 slots between them are filled by holding the nearest source
+frame (first half: frame i, second half: frame i+1); those rows have segment -1 ("not usable": excluded from
+InterpClip.segments() and from clip.json "segments", listed in clip.json "gaps"). Real segments are numbered 0, 1, ...
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..common.atomic import clean_temp_files, write_text
+from ..common.errors import UserError
+from . import scenes, timegrid
+from .store import CLIP_JSON, FFV1_NAME, FRAME_PATTERN, FRAMES_CSV, FrameRow, InterpClipWriter
+
+PARTIAL_JSON = "partial.json"
+GAP_SEGMENT = -1
+
+
+def clip_id_for(path: os.PathLike | str) -> str:
+    stem = Path(path).stem
+    s = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "clip"
+    return s
+
+
+def warn(msg: str) -> None:
+    print(f"uhdvd-data: warning: {msg}", file=sys.stderr, flush=True)
+
+
+def make_method(method: str = "auto", weights=None, device=None, dtype=None, tile: int = 0, tile_overlap: int = 64,
+                max_tile: int = 4096, flow_max_side: int = 1024, warn_fn: Callable[[str], None] = warn):
+    """Build the interpolation method. 'auto' = network with the given/packaged weights, else dis with a warning."""
+    import torch
+
+    from ..common.device import pick_device, pick_dtype
+    from .methods import BlendMethod, DisMethod, NetworkMethod
+    from .weights_io import default_weights, load_interp_weights
+
+    if method not in ("auto", "network", "dis", "blend"):
+        raise UserError(f"unknown --method {method!r} (choose from auto, network, dis, blend)")
+    dev = device if isinstance(device, torch.device) else pick_device(device)
+    dt = dtype if isinstance(dtype, torch.dtype) else pick_dtype(dtype, dev)
+    if method in ("auto", "network"):
+        wpath = weights or default_weights()
+        if wpath is None and method == "network" and not os.environ.get("UHDVD_INTERP_WEIGHTS"):
+            from .weights_io import PACKAGE_WEIGHTS
+
+            wpath = PACKAGE_WEIGHTS if PACKAGE_WEIGHTS.is_file() else None  # explicit request: use them
+        if wpath is None:
+            if method == "network":
+                raise UserError("--method network needs trained weights: none are packaged; pass --weights W "
+                                "(from `uhdvd-data train-interp`) or use --method dis")
+            from .weights_io import packaged_weights_status
+
+            if method == "auto" and not os.environ.get("UHDVD_INTERP_WEIGHTS") and packaged_weights_status() == "disabled":
+                warn_fn("--method auto uses dis: the packaged network weights did not beat dis on the held-out "
+                        "benchmark (see uhdvd_data/interp/weights/MODEL_CARD.md); --method network uses them anyway")
+            else:
+                warn_fn("no trained interpolation weights found; using --method dis (flow warp + blend)")
+            method = "dis"
+        else:
+            model, _, sha = load_interp_weights(wpath)
+            if tile <= 0:
+                tile = 1024 if dev.type == "cpu" else 2048
+            tile = min(tile, max_tile) if max_tile else tile
+            m = NetworkMethod(model, weights_sha256=sha, tile=tile, tile_overlap=tile_overlap, device=dev, dtype=dt,
+                              flow_max_side=flow_max_side)
+            m.weights_path = str(wpath)
+            return m
+    if method == "dis":
+        return DisMethod(device=dev, dtype=dt, flow_max_side=flow_max_side)
+    return BlendMethod(device=dev, dtype=dt)
+
+
+class _Grid:
+    def __init__(self, src_fps: Fraction, factor: int):
+        self.factor = factor
+        self.fps = timegrid.out_fps(src_fps, factor)
+
+    def time(self, n: int) -> float:
+        return timegrid.frame_time(n, self.fps)
+
+
+def generate(frames: Iterator, interp, factor: int, src_fps: Fraction, meta: dict,
+             has: Callable[[int], bool] | None = None, scene_threshold: float = scenes.DEFAULT_THRESHOLD,
+             flash_jump: float = scenes.DEFAULT_FLASH_JUMP) -> Iterator[tuple[FrameRow, np.ndarray | None]]:
+    """Yield (row, rgb) in index order for source frames `frames` (iterable of objects with .index/.rgb or arrays).
+    When has(n) is true the frame is already on disk: rgb is None and nothing is computed for it."""
+    grid = _Grid(src_fps, factor)
+    segments: list[list[int]] = []
+    gaps: list[list[int]] = []
+    boundaries: list[dict] = []
+    meta["segments"], meta["gaps"], meta["boundaries"] = segments, gaps, boundaries
+    has = has or (lambda n: False)
+    prev = prev_thumb = None
+    seg = 0
+    for i, fr in enumerate(frames):
+        rgb = fr.rgb if hasattr(fr, "rgb") else fr
+        thumb = scenes.thumbnail(rgb)
+        n_src = i * factor
+        if prev is not None:
+            b = scenes.compare(prev_thumb, thumb, scene_threshold, flash_jump)
+            first = n_src - factor + 1
+            if b.is_cut:
+                boundaries.append({"after_src_index": i - 1, "reason": b.reason, "correlation": round(b.correlation, 4),
+                                   "brightness_jump": round(b.brightness_jump, 4)})
+                if factor > 1:
+                    gaps.append([first, n_src - 1])
+                for j in range(1, factor):
+                    n = first + j - 1
+                    if has(n):
+                        yield FrameRow(n, grid.time(n), None, GAP_SEGMENT), None
+                    else:
+                        yield FrameRow(n, grid.time(n), None, GAP_SEGMENT), (prev if j < factor / 2 else rgb)
+                seg += 1
+            else:
+                state = None
+                for j in range(1, factor):
+                    n = first + j - 1
+                    if has(n):
+                        yield FrameRow(n, grid.time(n), None, seg), None
+                        continue
+                    if state is None:
+                        state = interp.prepare(prev, rgb)
+                    yield FrameRow(n, grid.time(n), None, seg), interp.frame(state, j / factor)
+                state = None
+        if len(segments) <= seg:
+            segments.append([n_src, n_src])
+        segments[seg][1] = n_src
+        yield FrameRow(n_src, grid.time(n_src), i, seg), (None if has(n_src) else rgb)
+        prev, prev_thumb = rgb, thumb
+
+
+def _base_meta(info, interp, factor: int, fps_target, device_name: str, dtype_name: str) -> dict:
+    src = Fraction(info.fps_num, info.fps_den)
+    out = timegrid.out_fps(src, factor)
+    d = interp.describe()
+    return {
+        "source_path": str(info.path),
+        "source_sha256": info.sha256,
+        "src_fps": info.fps_str,
+        "src_fps_float": info.fps,
+        "target_fps": float(timegrid.as_fraction(fps_target)),
+        "factor": factor,
+        "out_fps": float(out),
+        "out_fps_str": timegrid.fraction_str(out),
+        "method": d["method"],
+        "weights_sha256": d.get("weights_sha256"),
+        "method_config": d,
+        "tool_version": __version__,
+        "width": info.width,
+        "height": info.height,
+        "bit_depth": info.bit_depth,
+        "transfer": info.transfer,
+        "rotation": info.rotation,
+        "device_model": info.device_model,
+        "src_frame_count": info.frame_count,
+        "device": device_name,
+        "dtype": dtype_name,
+        "cut_fill": "hold",
+    }
+
+
+def iter_interpolated(video_path, fps=480, method: str = "auto", weights=None, device=None, dtype=None,
+                      tile: int = 0, tile_overlap: int = 64, max_tile: int = 4096, vfr: str = "cfr",
+                      allow_hdr: bool = False, scene_threshold: float = scenes.DEFAULT_THRESHOLD,
+                      flow_max_side: int = 1024, interp=None, info=None, has=None):
+    """(meta, iterator of (FrameRow, rgb)); see the module docstring. `interp` reuses a method built by make_method."""
+    from ..common.device import pick_device, pick_dtype
+    from ..video import open_video, probe
+
+    info = info or probe(video_path, hash=True)
+    if interp is None:
+        dev = pick_device(device)
+        interp = make_method(method, weights, dev, pick_dtype(dtype, dev), tile, tile_overlap, max_tile, flow_max_side)
+    factor = timegrid.factor_for(Fraction(info.fps_num, info.fps_den), fps)
+    meta = _base_meta(info, interp, factor, fps, str(interp.device), str(interp.dtype).replace("torch.", ""))
+
+    def frames():
+        with open_video(video_path, vfr=vfr, allow_hdr=allow_hdr, info=info) as v:
+            yield from generate(iter(v), interp, factor, Fraction(info.fps_num, info.fps_den), meta, has=has,
+                                scene_threshold=scene_threshold)
+            meta["vfr_stats"] = dict(v.stats)
+
+    return meta, frames()
+
+
+def _identity(meta: dict) -> dict:
+    keys = ("source_sha256", "factor", "method", "weights_sha256", "width", "height", "tool_version", "method_config",
+            "format")
+    return {k: meta.get(k) for k in keys}
+
+
+def _clear(folder: Path) -> None:
+    for p in folder.iterdir():
+        if p.is_file() and (re.fullmatch(r"\d{6}\.png", p.name) or p.name in (FRAMES_CSV, CLIP_JSON, PARTIAL_JSON,
+                                                                             FFV1_NAME)):
+            p.unlink()
+
+
+def interpolate_clip(video_path, out_root, fps=480, interp=None, progress=None, force: bool = False,
+                     format: str = "png", **opts) -> dict:  # noqa: A002 - CLI name
+    """Interpolate one clip into out_root/<clip_id>/ (resumable). Returns clip meta with 'status'."""
+    from ..video import probe
+
+    info = probe(video_path, hash=True)
+    folder = Path(out_root) / clip_id_for(video_path)
+    meta, _ = iter_interpolated(video_path, fps=fps, interp=interp, info=info, **opts)
+    meta["format"] = format
+    ident = _identity(meta)
+    done = folder / CLIP_JSON
+    if done.is_file() and not force:
+        try:
+            old = json.loads(done.read_text())
+        except json.JSONDecodeError:
+            old = {}
+        if old.get("complete") and _identity(old) == ident:
+            return dict(old, status="skipped")
+    folder.mkdir(parents=True, exist_ok=True)
+    clean_temp_files(folder)
+    partial = folder / PARTIAL_JSON
+    resume = False
+    if partial.is_file() and not force and format == "png":
+        try:
+            resume = json.loads(partial.read_text()) == ident
+        except json.JSONDecodeError:
+            resume = False
+    if not resume:
+        _clear(folder)
+        write_text(partial, json.dumps(ident, sort_keys=True) + "\n")
+    writer = InterpClipWriter(folder, format=format)
+    meta, frames = iter_interpolated(video_path, fps=fps, interp=interp, info=info, has=writer.has if resume else None,
+                                     **opts)
+    n_reused = 0
+    for row, rgb in frames:
+        if rgb is None:
+            n_reused += 1
+        writer.write(row, rgb)
+        if progress is not None:
+            progress(1)
+    meta["resumed_frames"] = n_reused
+    meta["format"] = format
+    writer.finish(meta)
+    partial.unlink(missing_ok=True)
+    return dict(meta, n_frames=len(writer.rows), complete=True, status="resumed" if n_reused else "done")
+
+
+def clip_job(path: str, out_root: str, fps: str, method_args: dict, clip_opts: dict, threads: int) -> dict:
+    """One clip in a worker process (`interpolate --jobs N`)."""
+    import torch
+
+    torch.set_num_threads(max(1, threads))
+    interp = make_method(warn_fn=lambda msg: None, **method_args)
+    return interpolate_clip(path, out_root, fps=timegrid.as_fraction(fps), interp=interp, **clip_opts)
+
+
+def expected_frames(info, factor: int) -> int:
+    return max(0, info.frame_count - 1) * factor + 1 if info.frame_count else 0
+
+
+__all__ = ["iter_interpolated", "interpolate_clip", "make_method", "generate", "clip_id_for", "FRAME_PATTERN"]

@@ -1,0 +1,225 @@
+"""Fused `build`: stream interpolated frames straight into the window averager; only blur/sharp reach the disk.
+
+A ring buffer holds the last `window` frames (as code values, i.e. the same bytes the two-step path would store in
+interp/); when it holds a valid window the frames are linearised and summed in index order from zero, exactly as the
+two-step `WindowAverager` does, so both paths give bit-identical images and identical manifests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..common.errors import UserError, file_error
+from ..common.hashing import sha256_file
+from .blur import apply_saturation
+from .crf import Codec
+from .dataset import (
+    DEFINITIONS,
+    ClipPlan,
+    PairFinisher,
+    SynthConfig,
+    assign,
+    clean_leftovers,
+    fingerprint,
+    make_row,
+    no_window_error,
+    pair_paths,
+    prepare_out_dir,
+    relativize,
+    shard_manifest_path,
+    write_marker,
+)
+from .windows import Window, layout
+
+
+def clip_id_for(path: Path) -> str:
+    try:
+        from ..interp import pipeline
+
+        fn = getattr(pipeline, "clip_id_for", None) or getattr(pipeline, "clip_id", None)
+        if callable(fn):
+            return fn(path)
+    except ImportError:
+        pass
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", Path(path).stem).strip("._") or "clip"
+
+
+class StreamWindows:
+    """Decides, frame by frame, which window ends at the newest frame (same rules as windows.layout)."""
+
+    def __init__(self, window: int, center: str, stride: int | None):
+        self.window, self.center, self.half = window, center, window // 2
+        self.step = stride or (1 if center == "captured" else window)
+        self.ring: deque = deque(maxlen=window)  # (row, rgb, captured_rank or None)
+        self.seg_start = 0
+        self.prev_seg = None
+        self.n_captured = 0
+        self.emitted = 0
+
+    def push(self, row, rgb) -> Window | None:
+        if row.segment != self.prev_seg:
+            self.seg_start, self.prev_seg = row.index, row.segment
+        rank = None
+        if row.src_index is not None:
+            rank, self.n_captured = self.n_captured, self.n_captured + 1
+        self.ring.append((row, rgb, rank))
+        if len(self.ring) < self.window:
+            return None
+        start = self.ring[0][0].index
+        if start < self.seg_start or row.segment < 0:  # crosses a cut, or lies in frames held across one
+            return None
+        crow, _, crank = self.ring[self.half]
+        if self.center == "captured":
+            ok = crank is not None and crank % self.step == 0
+        else:
+            ok = (start - self.seg_start) % self.step == 0
+        if not ok:
+            return None
+        w = Window(self.emitted, start, row.index, crow.index, crow.src_index, crow.segment)
+        self.emitted += 1
+        return w
+
+    def average(self, codec: Codec, saturation: float | None) -> tuple[np.ndarray, np.ndarray]:
+        acc = np.zeros(self.ring[0][1].shape, dtype=codec.acc_dtype)
+        for _, rgb, _ in self.ring:
+            np.add(acc, apply_saturation(codec.to_linear(rgb), saturation), out=acc)
+        acc *= acc.dtype.type(1.0 / len(self.ring))
+        return acc, self.ring[self.half][1]
+
+
+def _reuse_complete(plan: ClipPlan, cfg: SynthConfig) -> list[dict] | None:
+    """Rows of a clip finished by an earlier run with the same inputs/settings (no interpolation needed), else None."""
+    import json
+
+    from .windows import Layout
+
+    try:
+        marker = json.loads((plan.out_dir / "synth.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if marker.get("fingerprint") != plan.fingerprint or not marker.get("complete") or "meta" not in marker:
+        return None
+    plan.meta = marker["meta"]
+    plan.windows = [Window(*w) for w in marker["windows"]]
+    plan.layout = Layout(plan.windows, marker["skipped_boundary"], marker["skipped_cut"])
+    width, height, bits = marker["geometry"]
+    rows = []
+    for w in plan.windows:
+        bp, sp = pair_paths(plan, w, cfg.image_format)
+        if not (bp.is_file() and sp.is_file()):
+            return None
+        rows.append(make_row(plan, cfg, w, (sha256_file(bp), sha256_file(sp)), width, height, bits))
+    return rows
+
+
+def build_clip(video: Path, split: str, out_root: Path, cfg: SynthConfig, tf, interp_kwargs: dict,
+               overwrite: bool, show_progress: bool) -> tuple[ClipPlan, list[dict]]:
+    from tqdm import tqdm
+
+    from ..interp.pipeline import iter_interpolated
+
+    clip_id = clip_id_for(video)
+    ident = {"video_sha256": sha256_file(video),
+             **{k: (str(v) if v is not None else None) for k, v in sorted(interp_kwargs.items()) if k != "device"}}
+    plan = ClipPlan(clip_id, split, out_root / split / clip_id, [], None, {}, fingerprint(cfg, ident))
+    done = _reuse_complete(plan, cfg)
+    if done is not None:
+        return plan, done
+    meta, frames = iter_interpolated(video, **interp_kwargs)
+    plan.meta = dict(meta)
+    prepare_out_dir(plan, overwrite)
+    sw = StreamWindows(cfg.window, cfg.center, cfg.stride)
+    codec = finisher = None
+    shape = dtype = None
+    src_index, seg_ids = [], []
+    results: dict[int, tuple[str, str]] = {}
+    emitted: list[Window] = []
+    total = meta.get("n_frames")
+    for row, rgb in tqdm(frames, desc=f"build {clip_id}", unit="frame", total=total, disable=not show_progress):
+        if codec is None:
+            shape, dtype = rgb.shape, rgb.dtype
+            codec = Codec(tf, dtype)
+            finisher = PairFinisher(cfg, codec)
+            if dtype != np.uint8 and (cfg.image_format == "jpg" or cfg.jpeg_quality is not None):
+                raise file_error(video, "16-bit clip: --image-format jpg / --jpeg-quality need 8-bit frames")
+        elif rgb.shape != shape:
+            raise file_error(video, f"interpolated frame {row.index} is {rgb.shape[1]}x{rgb.shape[0]}, unlike the "
+                                    f"clip's other frames ({shape[1]}x{shape[0]})")
+        if row.index != len(src_index):
+            raise UserError(f"{video}: interpolated frames arrived out of order ({row.index} after {len(src_index) - 1})")
+        src_index.append(row.src_index)
+        seg_ids.append(row.segment)
+        w = sw.push(row, rgb)
+        if w is None:
+            continue
+        emitted.append(w)
+        bp, sp = pair_paths(plan, w, cfg.image_format)
+        if bp.is_file() and sp.is_file():
+            results[w.pair_idx] = (sha256_file(bp), sha256_file(sp))
+        else:
+            mean, sharp = sw.average(codec, cfg.saturation)
+            results[w.pair_idx] = finisher(plan, w, mean, sharp)
+    plan.meta = dict(meta)  # the interpolator completes meta (segments, ...) once the stream is exhausted
+    lay = layout(src_index, seg_ids, cfg.window, cfg.center, cfg.stride)
+    if lay.windows != emitted:  # the two paths must agree on the layout
+        raise RuntimeError(f"{clip_id}: streaming window layout differs from windows.layout")
+    plan.windows, plan.layout = lay.windows, lay
+    bits = 16 if dtype == np.uint16 else 8
+    if lay.windows:
+        plan.extra = {"meta": plan.meta, "geometry": [shape[1], shape[0], bits]}
+        write_marker(plan, complete=True)
+    rows = [make_row(plan, cfg, w, results[w.pair_idx], shape[1], shape[0], bits) for w in lay.windows]
+    return plan, rows
+
+
+def build_dataset(videos: list[os.PathLike | str], interp_kwargs: dict, out_root: os.PathLike | str = "dataset",
+                  manifest: os.PathLike | str = "manifests/4krd.csv", cfg: SynthConfig | None = None,
+                  shard: tuple[int, int] | None = None, overwrite: bool = False, show_progress: bool = True) -> dict:
+    from .manifest import write_manifest
+    from .splits import shard_clips
+
+    cfg = cfg or SynthConfig()
+    tf = cfg.prepare()
+    out_root, manifest = Path(out_root), Path(manifest)
+    videos = [Path(v) for v in videos]
+    ids = [clip_id_for(v) for v in videos]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise UserError(f"several videos map to the same clip id {dup[0]!r}; rename them")
+    by_id = dict(zip(ids, videos))
+    splits = assign(ids, cfg)
+    manifest_out = shard_manifest_path(manifest, shard)
+    mine = shard_clips(ids, shard)
+    clean_leftovers([out_root / splits[c] / c for c in mine], manifest_out)
+    plans, rows = [], []
+    for cid in mine:
+        plan, r = build_clip(by_id[cid], splits[cid], out_root, cfg, tf, interp_kwargs, overwrite, show_progress)
+        plans.append(plan)
+        rows.extend(r)
+    if not rows:
+        raise no_window_error(cfg, plans)
+    relativize(rows, manifest_out)
+    skipped = {
+        "boundary": sum(p.layout.skipped_boundary for p in plans),
+        "cut": sum(p.layout.skipped_cut for p in plans),
+        "clips_without_windows": sorted(p.clip_id for p in plans if not p.windows),
+    }
+    sidecar = {
+        "tool": "uhdvd-data build",
+        "tool_version": __version__,
+        "config": dict(cfg.as_dict(), interp={k: (None if v is None else str(v)) for k, v in interp_kwargs.items()},
+                       out=str(out_root)),
+        "shard": None if shard is None else f"{shard[0]}/{shard[1]}",
+        "clips": sorted(p.clip_id for p in plans),
+        "splits": {p.clip_id: p.split for p in sorted(plans, key=lambda q: q.clip_id)},
+        "skipped": skipped,
+        "definitions": DEFINITIONS,
+    }
+    write_manifest(manifest_out, rows, sidecar)
+    return {"manifest": manifest_out, "pairs": len(rows), "skipped": skipped, "clips": len(plans)}

@@ -1,0 +1,109 @@
+"""Where the averaging windows go.
+
+`center="captured"` (default): one window per captured source frame (the output frame whose `src_index` is set,
+i.e. index i*factor), spanning [c - N//2, c + N//2]; `stride` keeps every stride-th captured frame. The sharp frame
+is then always real footage (as REDS does). `center="any"`: windows tile each scene segment from its first frame with
+step `stride` (default N: non-overlapping, GoPro style); the sharp frame may be an interpolated one.
+
+A window is never allowed to cross a scene-cut segment boundary or the clip's ends: such windows are skipped and
+counted (`skipped_boundary` at the clip start/end, `skipped_cut` at a scene cut). Frames with a negative segment id
+(slots held across a cut by the interpolator, see interp.pipeline) belong to no segment: no window may use them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..common.errors import UserError
+
+
+@dataclass(frozen=True)
+class Window:
+    pair_idx: int
+    start: int  # first interpolated frame index (inclusive)
+    end: int  # last interpolated frame index (inclusive)
+    center: int
+    src_frame: int | None  # captured source frame index at the centre, None when interpolated
+    segment: int = 0  # scene segment of the whole window (pairs of different segments are not continuous)
+
+
+@dataclass
+class Layout:
+    windows: list[Window] = field(default_factory=list)
+    skipped_boundary: int = 0
+    skipped_cut: int = 0
+    longest_segment: int = 0
+
+    @property
+    def skipped(self) -> int:
+        return self.skipped_boundary + self.skipped_cut
+
+
+def check_window(window: int) -> None:
+    if window < 1 or window % 2 == 0:
+        raise UserError(f"--window must be an odd number >= 1 (got {window}): the sharp frame is the window's centre")
+
+
+def segments_of(seg_ids: Sequence[int]) -> list[tuple[int, int]]:
+    """(first, last) index of each run of equal segment ids."""
+    out: list[tuple[int, int]] = []
+    for i, s in enumerate(seg_ids):
+        if out and seg_ids[out[-1][1]] == s:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
+
+
+def layout(
+    src_index: Sequence[int | None],
+    seg_ids: Sequence[int],
+    window: int,
+    center: str = "captured",
+    stride: int | None = None,
+) -> Layout:
+    """Windows for one clip given per-frame `src_index` (None for interpolated frames) and segment ids."""
+    check_window(window)
+    if center not in ("captured", "any"):
+        raise UserError(f"--center must be 'captured' or 'any' (got {center!r})")
+    if stride is not None and stride < 1:
+        raise UserError(f"--stride must be >= 1 (got {stride})")
+    n = len(src_index)
+    half = window // 2
+    segs = segments_of(seg_ids)
+    seg_of = [0] * n
+    for k, (a, b) in enumerate(segs):
+        for i in range(a, b + 1):
+            seg_of[i] = k
+    out = Layout(longest_segment=max((b - a + 1 for a, b in segs if seg_ids[a] >= 0), default=0))
+    if center == "captured":
+        step = stride or 1
+        captured = [i for i in range(n) if src_index[i] is not None][::step]
+        for c in captured:
+            a, b = segs[seg_of[c]]
+            start, end = c - half, c + half
+            if start < 0 or end >= n:
+                out.skipped_boundary += 1
+            elif start < a or end > b or seg_ids[c] < 0:
+                out.skipped_cut += 1
+            else:
+                out.windows.append(Window(len(out.windows), start, end, c, src_index[c], seg_ids[c]))
+    else:
+        step = stride or window
+        for a, b in segs:
+            if seg_ids[a] < 0:
+                continue
+            for start in range(a, b - window + 2, step):
+                c = start + half
+                out.windows.append(Window(len(out.windows), start, start + window - 1, c, src_index[c], seg_ids[c]))
+    return out
+
+
+def frame_users(windows: Sequence[Window]) -> dict[int, list[int]]:
+    """frame index -> positions (in `windows`) of the windows that average it."""
+    users: dict[int, list[int]] = {}
+    for k, w in enumerate(windows):
+        for i in range(w.start, w.end + 1):
+            users.setdefault(i, []).append(k)
+    return users
