@@ -1,0 +1,1 @@
+"""Inference: :class:`~uhdvd_model.infer.deblurrer.Deblurrer` and video / folder streaming."""
