@@ -51,6 +51,14 @@ def _resolve_tool(argv: list[str]) -> list[str]:
     return argv
 
 
+def _child_cpu() -> float:
+    """CPU seconds (user + system) used by finished child processes so far."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def stage_hash(stage: dict, previous: str) -> str:
     return hashlib.sha256((previous + "\n" + str(stage["run"])).encode()).hexdigest()[:16]
 
@@ -67,7 +75,7 @@ def run_pipeline(path: Path, force: bool = False, only: str | None = None) -> in
     env.update({k: str(v) for k, v in (spec.get("env") or {}).items()})
     print(f"pipeline {spec.get('name', path.stem)}: working in {workdir}")
     chain = ""
-    t_all = time.time()
+    t_all, c_all = time.time(), _child_cpu()
     for st in spec["stages"]:
         chain = stage_hash(st, chain)
         stamp = stamps / f"{st['name']}.done"
@@ -78,13 +86,14 @@ def run_pipeline(path: Path, force: bool = False, only: str | None = None) -> in
             continue
         cmd = _resolve_tool(shlex.split(str(st["run"])))
         print(f"[run ] {st['name']}: {st['run']}", flush=True)
-        t0 = time.time()
+        t0, c0 = time.time(), _child_cpu()
         rc = subprocess.run(cmd, cwd=workdir, env=env).returncode
         if rc != 0:
             raise UserError(f"stage {st['name']!r} failed (exit {rc}): {st['run']}")
         write_text(stamp, chain + "\n")
-        print(f"[done] {st['name']} in {time.time() - t0:.1f} s", flush=True)
-    print(f"pipeline finished in {time.time() - t_all:.1f} s. Results:")
+        print(f"[done] {st['name']} in {time.time() - t0:.1f} s (CPU {_child_cpu() - c0:.1f} s)", flush=True)
+    print(f"pipeline finished in {time.time() - t_all:.1f} s (CPU of all stages {_child_cpu() - c_all:.1f} s). "
+          f"Results:")
     for item in spec.get("show") or []:
         p = workdir / item
         print(f"  {p}{'' if p.exists() else '  (missing)'}")

@@ -100,7 +100,7 @@ def read_official(folder: os.PathLike | str) -> dict[str, torch.Tensor]:
     return sd
 
 
-_ARCH_KWARGS = {"uhdvd": {"spaa", "attention"}, "uhdvd_official": {"spaa", "attention", "tile_rows"},
+_ARCH_KWARGS = {"uhdvd": {"spaa", "attention", "global_residual"}, "uhdvd_official": {"spaa", "attention", "tile_rows"},
                 "dmphn": {"spaa"}}
 
 

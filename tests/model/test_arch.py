@@ -215,3 +215,27 @@ def test_naive_released_structure_matches_model():
         ref = naive_official(m, ins, (100, 90))
         got = m.forward_levels(ins, out_size=(100, 90), mode="grouped")[0]
     assert (ref - got).abs().max().item() < 1e-5
+
+
+def test_global_residual_starts_at_identity_and_roundtrips(tmp_path):
+    import torch
+
+    from uhdvd_model.arch import build_model
+    from uhdvd_model.weights import load_weights, save_weights
+
+    torch.manual_seed(0)
+    m = build_model("uhdvd", global_residual=True).eval()
+    blur = torch.rand(1, 3, 128, 128) - 0.5
+    with torch.no_grad():
+        outs = m(blur, blur)
+    assert torch.equal(outs[0], blur)
+    assert torch.allclose(outs[3], torch.nn.functional.avg_pool2d(blur, 8), atol=1e-6)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+        ref = m(blur, blur)[0]
+    save_weights(m, tmp_path / "w.safetensors", {})
+    m2, _ = load_weights(tmp_path / "w.safetensors")
+    assert m2.global_residual
+    with torch.no_grad():
+        assert torch.allclose(m2.eval()(blur, blur)[0], ref, atol=1e-6)

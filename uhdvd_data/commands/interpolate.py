@@ -43,8 +43,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    # Spinning OpenMP workers make small torch ops 5-10x slower on a busy CPU; must be set before torch loads.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from tqdm import tqdm
 
     from ..common.device import pick_device, pick_dtype

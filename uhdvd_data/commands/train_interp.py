@@ -41,10 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
 
-    # Spinning OpenMP workers make small torch ops 5-10x slower on a busy CPU; must be set before torch loads.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from ..common.device import pick_device
     from ..common.errors import UserError
     from ..interp.net import DEFAULT_K

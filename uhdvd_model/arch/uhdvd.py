@@ -13,6 +13,11 @@ Data flow (the released code's, Sec. 3 of the paper; level 1 = finest, level 4 =
 Returned list (finest first) for the multi-scale loss: ``[D1, D2, D3, D4]`` with ``D1`` the deblurred frame
 (H x W, values around [-0.5, 0.5]) and ``D_s`` (s >= 2) = the full stitched output of level ``s``'s decoder,
 area-down-sampled x2 to ``H/2^(s-1)`` (so that it lines up with :func:`pyramid` of the ground truth).
+
+``global_residual=True`` (opt-in, not in the paper): every returned ``D_s`` is the decoder output plus the blurry
+input of that scale, and the decoders' last convolutions start at zero, so the untrained network is the identity.
+Training from scratch then starts at the blurry-input PSNR instead of having to learn to reproduce the image; the
+demo uses it for its few-minute CPU training. It changes only the returned images, not the weight layout.
 """
 
 from __future__ import annotations
@@ -37,8 +42,10 @@ class UHDVD(nn.Module):
     n_levels = 4
     variant = "paper"
 
-    def __init__(self, spaa: str = "auto", attention: bool = True, level1_stride: int = 2):
+    def __init__(self, spaa: str = "auto", attention: bool = True, level1_stride: int = 2,
+                 global_residual: bool = False):
         super().__init__()
+        self.global_residual = global_residual
         if spaa != "auto":
             _spaa.resolve_mode(spaa, "cpu")  # validate early
         self.spaa = spaa
@@ -46,6 +53,10 @@ class UHDVD(nn.Module):
         for s in range(1, 5):
             setattr(self, f"encoder_lv{s}", Encoder(6, attention))
             setattr(self, f"decoder_lv{s}", Decoder(last_stride=level1_stride if s == 1 else 4))
+        if global_residual:
+            for s in range(1, 5):
+                nn.init.zeros_(self.decoder(s).layer24.weight)
+                nn.init.zeros_(self.decoder(s).layer24.bias)
 
     # -- helpers -------------------------------------------------------------------------------------------------
     def encoder(self, s: int) -> Encoder:
@@ -94,7 +105,10 @@ class UHDVD(nn.Module):
         x = inputs[0] + torch.cat([res[0], res[0]], 1)
         f1, x1, x2 = self.encoder(1)(x)
         d1 = self.decode_level1(f1 + feat[0], x1, x2, out_size)
-        return [d1] + [F.avg_pool2d(c, 2) for c in reversed(coarse)]
+        outs = [d1] + [F.avg_pool2d(c, 2) for c in reversed(coarse)]
+        if self.global_residual:
+            outs = [d + inp[:, 3:6] for d, inp in zip(outs, inputs)]
+        return outs
 
     def decode_level1(self, f, x1, x2, out_size):
         d = self.decoder(1)(f, x1, x2)

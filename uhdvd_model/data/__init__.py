@@ -1,0 +1,1 @@
+"""Training data: manifest reading (manifest.py), clip samples (clips.py), loaders (loader.py)."""

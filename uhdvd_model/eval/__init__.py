@@ -1,0 +1,1 @@
+"""Evaluation: metrics (metrics.py) and the `uhdvd-eval` runner (evaluate.py)."""

@@ -1,0 +1,1 @@
+"""UHDVD training: config, losses, EMA, checkpoints, DDP set-up and the training loop."""
