@@ -384,7 +384,6 @@ def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.P
     from tqdm import tqdm
 
     from ..interp.store import find_clips
-    from .manifest import write_manifest
     from .splits import shard_clips
 
     cfg = cfg or SynthConfig()
@@ -439,6 +438,14 @@ def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.P
     for p in plans:
         if p.windows and not (done_markers.get(p.clip_id) or {}).get("complete"):
             write_marker(p, complete=True)
+    skipped = finish_manifest(manifest_out, rows, plans, "uhdvd-data synthesize",
+                              dict(cfg.as_dict(), interp=str(interp_root), out=str(out_root)), shard)
+    return {"manifest": manifest_out, "pairs": len(rows), "skipped": skipped, "clips": len(plans),
+            "unfinished": unfinished}
+
+
+def finish_manifest(manifest_out: Path, rows: list[dict], plans: list, tool: str, config: dict, shard) -> dict:
+    """Make row paths relative to the manifest, write it with its JSON sidecar; returns the skip counts."""
     relativize(rows, manifest_out)
     skipped = {
         "boundary": sum(p.layout.skipped_boundary for p in plans),
@@ -446,15 +453,17 @@ def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.P
         "clips_without_windows": sorted(p.clip_id for p in plans if not p.windows),
     }
     sidecar = {
-        "tool": "uhdvd-data synthesize",
+        "tool": tool,
         "tool_version": __version__,
-        "config": dict(cfg.as_dict(), interp=str(interp_root), out=str(out_root)),
+        "config": config,
         "shard": None if shard is None else f"{shard[0]}/{shard[1]}",
         "clips": sorted(p.clip_id for p in plans),
         "splits": {p.clip_id: p.split for p in sorted(plans, key=lambda q: q.clip_id)},
         "skipped": skipped,
         "definitions": DEFINITIONS,
     }
+    from .manifest import write_manifest
+
     write_manifest(manifest_out, rows, sidecar)
-    return {"manifest": manifest_out, "pairs": len(rows), "skipped": skipped, "clips": len(plans),
-            "unfinished": unfinished}
+    return skipped
+

@@ -14,24 +14,22 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
 from ..common.errors import UserError, file_error
 from ..common.hashing import sha256_file
 from .blur import apply_saturation
 from .crf import Codec
 from .dataset import (
-    DEFINITIONS,
     ClipPlan,
     PairFinisher,
     SynthConfig,
     assign,
     clean_leftovers,
     fingerprint,
+    finish_manifest,
     make_row,
     no_window_error,
     pair_paths,
     prepare_out_dir,
-    relativize,
     shard_manifest_path,
     write_marker,
 )
@@ -181,7 +179,6 @@ def build_clip(video: Path, split: str, out_root: Path, cfg: SynthConfig, tf, in
 def build_dataset(videos: list[os.PathLike | str], interp_kwargs: dict, out_root: os.PathLike | str = "dataset",
                   manifest: os.PathLike | str = "manifests/4krd.csv", cfg: SynthConfig | None = None,
                   shard: tuple[int, int] | None = None, overwrite: bool = False, show_progress: bool = True) -> dict:
-    from .manifest import write_manifest
     from .splits import shard_clips
 
     cfg = cfg or SynthConfig()
@@ -204,22 +201,7 @@ def build_dataset(videos: list[os.PathLike | str], interp_kwargs: dict, out_root
         rows.extend(r)
     if not rows:
         raise no_window_error(cfg, plans)
-    relativize(rows, manifest_out)
-    skipped = {
-        "boundary": sum(p.layout.skipped_boundary for p in plans),
-        "cut": sum(p.layout.skipped_cut for p in plans),
-        "clips_without_windows": sorted(p.clip_id for p in plans if not p.windows),
-    }
-    sidecar = {
-        "tool": "uhdvd-data build",
-        "tool_version": __version__,
-        "config": dict(cfg.as_dict(), interp={k: (None if v is None else str(v)) for k, v in interp_kwargs.items()},
-                       out=str(out_root)),
-        "shard": None if shard is None else f"{shard[0]}/{shard[1]}",
-        "clips": sorted(p.clip_id for p in plans),
-        "splits": {p.clip_id: p.split for p in sorted(plans, key=lambda q: q.clip_id)},
-        "skipped": skipped,
-        "definitions": DEFINITIONS,
-    }
-    write_manifest(manifest_out, rows, sidecar)
+    config = dict(cfg.as_dict(), interp={k: (None if v is None else str(v)) for k, v in interp_kwargs.items()},
+                  out=str(out_root))
+    skipped = finish_manifest(manifest_out, rows, plans, "uhdvd-data build", config, shard)
     return {"manifest": manifest_out, "pairs": len(rows), "skipped": skipped, "clips": len(plans)}
