@@ -5,8 +5,10 @@ upscaled and rescaled to full resolution. Intermediate flows use the linear-moti
 
     F_t->0 = -(1 - t) t F_0->1 + t^2 F_1->0          F_t->1 = (1 - t)^2 F_0->1 - t (1 - t) F_1->0
 
-and both frames are backward-warped with grid_sample. Sampling coordinates are always built and used in fp32
-(reduced-precision coordinates break beyond ~2000 px), whatever autocast is active.
+and both frames are backward-warped with grid_sample (bicubic for images, bilinear for flows/masks). A frame whose
+sample position falls outside its image (content entering across the border under camera motion) gets zero blend
+weight there, so the other frame supplies it instead of a replicated border pixel. Sampling coordinates are always
+built and used in fp32 (reduced-precision coordinates break beyond ~2000 px), whatever autocast is active.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def _base_grid(h: int, w: int, device: torch.device) -> torch.Tensor:
     return g
 
 
-def backward_warp(img: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+def backward_warp(img: torch.Tensor, flow: torch.Tensor, mode: str = "bilinear") -> torch.Tensor:
     """Sample img (B,C,H,W) at x + flow(x). fp32 throughout, border padding, align_corners=True."""
     b, _, h, w = img.shape
     with torch.autocast(device_type=img.device.type, enabled=False):
@@ -92,8 +94,17 @@ def backward_warp(img: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
         grid = torch.stack((gx, gy), -1)
         if grid.shape[0] != b:
             grid = grid.expand(b, -1, -1, -1)
-        out = F.grid_sample(img.float(), grid, mode="bilinear", padding_mode="border", align_corners=True)
+        out = F.grid_sample(img.float(), grid, mode=mode, padding_mode="border", align_corners=True)
     return out
+
+
+def inside(flow: torch.Tensor) -> torch.Tensor:
+    """(B,1,H,W): 1 where x + flow(x) lies inside the image (within half a pixel of it), else 0."""
+    h, w = flow.shape[-2:]
+    with torch.autocast(device_type=flow.device.type, enabled=False):
+        c = _base_grid(h, w, flow.device) + flow.float()
+        ok = (c[:, 0] >= -0.5) & (c[:, 0] <= w - 0.5) & (c[:, 1] >= -0.5) & (c[:, 1] <= h - 0.5)
+    return ok[:, None].float()
 
 
 def visibility(f01: torch.Tensor, f10: torch.Tensor, alpha: float = 0.01, beta: float = 0.5) -> tuple[torch.Tensor, torch.Tensor]:
@@ -132,14 +143,15 @@ def pair_motion(img0: np.ndarray, img1: np.ndarray, device: torch.device | str =
 def prewarp(x0: torch.Tensor, x1: torch.Tensor, motion: PairMotion, t: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Warp both frames (B,3,H,W float) to time t; returns (w0, w1, weight of frame 0 (B,1,H,W))."""
     ft0, ft1 = flows_at_t(motion.f01, motion.f10, t)
+    b = x0.shape[0]
+    w0 = backward_warp(x0, ft0, mode="bicubic")
+    w1 = backward_warp(x1, ft1, mode="bicubic")
+    m0, m1 = inside(ft0), inside(ft1)
     if motion.vis0 is not None:
-        w0 = backward_warp(torch.cat((x0, motion.vis0.expand(x0.shape[0], -1, -1, -1)), 1), ft0)
-        w1 = backward_warp(torch.cat((x1, motion.vis1.expand(x1.shape[0], -1, -1, -1)), 1), ft1)
-        a = (1 - t) * w0[:, 3:]
-        b = t * w1[:, 3:]
-        s = a + b
-        weight = torch.where(s > 1e-3, a / s.clamp_min(1e-3), torch.full_like(s, 1 - t))
-        return w0[:, :3], w1[:, :3], weight
-    w0 = backward_warp(x0, ft0)
-    w1 = backward_warp(x1, ft1)
-    return w0, w1, torch.full_like(w0[:, :1], 1 - t)
+        m0 = m0 * backward_warp(motion.vis0, ft0)
+        m1 = m1 * backward_warp(motion.vis1, ft1)
+    a = (1 - t) * m0
+    c = t * m1
+    s = a + c
+    weight = torch.where(s > 1e-3, a / s.clamp_min(1e-3), torch.full_like(s, 1 - t))
+    return w0, w1, weight.expand(b, -1, -1, -1)
