@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     a("--warmup", type=int, help="linear learning-rate warm-up over N steps (default 0)")
     a("--grad-clip", type=float, help="clip the gradient norm to this value (default 0 = off)")
     a("--ema-decay", type=float, help="EMA decay of the saved ema weights (default 0.999; 0 = off)")
-    a("--steps", type=int, help="total optimizer steps (default: 300000 on CUDA as the paper, a short 200-step run on CPU)")
+    a("--steps", type=int, help="total optimizer steps (default: 300000 on CUDA as the paper, a short 50-step run on CPU)")
     a("--bptt", choices=["detach", "full"], help="detach the previous output (default) or backprop through the clip")
     a("--val-every", type=int, help="validate every N steps (default min(2000, steps/4))")
     a("--val-frames", type=int, help="validate on the first N frames of each clip (default 20; 0 = all)")

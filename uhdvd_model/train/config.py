@@ -33,7 +33,7 @@ class TrainConfig:
     decay_rate: float = 0.1
     warmup: int = 0                   # linear learning-rate warm-up steps (0 = none, as the paper)
     steps: int = 0                    # total optimizer steps (one step = one batch of clips); 0 = auto:
-                                      # 300k on CUDA (paper schedule), a short 200-step run on CPU
+                                      # 300k on CUDA (paper schedule), a short 50-step run on CPU
     bptt: str = "detach"              # detach (released code) | full (gradients through the whole clip)
     scale_weights: list = field(default_factory=lambda: [0.7, 0.15, 0.1, 0.05])
     tv_weight: float = 1e-7           # paper's beta (the released code used 3.5e-8)
