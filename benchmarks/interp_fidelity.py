@@ -25,6 +25,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
 
+from uhdvd_model.eval.metrics import psnr, ssim  # noqa: E402
+
 
 def cpu_model() -> str:
     try:
@@ -35,18 +37,6 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float(10 * np.log10(255.0**2 / max(mse, 1e-10)))
-
-
-def ssim(a: np.ndarray, b: np.ndarray) -> float:
-    from skimage.metrics import structural_similarity
-
-    return float(structural_similarity(a, b, channel_axis=2, gaussian_weights=True, sigma=1.5,
-                                       use_sample_covariance=False, data_range=255))
 
 
 def q8(x: np.ndarray) -> np.ndarray:

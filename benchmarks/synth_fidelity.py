@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -25,11 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from uhdvd_data.synth.blur import WindowAverager  # noqa: E402
 from uhdvd_data.synth.crf import Codec, transfer  # noqa: E402
 from uhdvd_data.synth.windows import layout  # noqa: E402
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10 * math.log10(255.0**2 / mse)
+from uhdvd_model.eval.metrics import psnr  # noqa: E402
 
 
 def blurs(frames, factor: int, window: int, crf: str = "srgb") -> list[np.ndarray]:

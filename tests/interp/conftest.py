@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ (clipgen)
 
 
 def moving_frames(n=4, size=(64, 96), speed=3.0, seed=0, dtype=np.uint8):

@@ -224,10 +224,11 @@ def _train(cfg: TrainConfig, resume: bool, progress: bool, dist: ddp.DistInfo, d
     multiple = int(getattr(model, "size_multiple", 1))
     crop = resolve_crop(cfg, device, frame_hw, multiple, log)
     workers = cfg.workers if cfg.workers >= 0 else (min(8, os.cpu_count() or 1) if device.type == "cuda" else 1)
+    auto_steps = not cfg.steps
     steps = cfg.steps or (GPU_STEPS if device.type == "cuda" else CPU_STEPS)
     every = min(2000, max(1, steps // 4))
-    cfg = cfg.replace(steps=steps, val_every=cfg.val_every or every, ckpt_every=cfg.ckpt_every or every)
-    cfg = cfg.replace(crop=crop, workers=workers, device=str(device), channels_last=channels_last,
+    cfg = cfg.replace(steps=steps, val_every=cfg.val_every or every, ckpt_every=cfg.ckpt_every or every,
+                      crop=crop, workers=workers, device=str(device), channels_last=channels_last,
                       dtype={torch.float32: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[dtype])
     model.to(device)
     if channels_last:
@@ -291,7 +292,7 @@ def _train(cfg: TrainConfig, resume: bool, progress: bool, dist: ddp.DistInfo, d
             f"{', compiled' if cfg.compile else ''}), {dist.world_size} process(es); crop {crop}, clip {cfg.clip_len}, "
             f"batch {cfg.batch_size}, {len(dataset)} samples from {len(train_clips)} train clip(s); "
             f"validation: {val_from}; run folder {run}")
-        if device.type == "cpu" and steps == CPU_STEPS:
+        if device.type == "cpu" and auto_steps:
             log(f"note: no GPU, so this is a short CPU run ({CPU_STEPS} steps at crop {crop}); "
                 f"the paper's schedule ({GPU_STEPS} steps, crop 512) runs on CUDA; --steps N sets it")
         if device.type == "cpu" and cfg.steps > 5000:
