@@ -8,8 +8,9 @@ SSIM: scikit-image structural_similarity, per channel, Gaussian weights sigma 1.
 
     python benchmarks/interp_fidelity.py [--scenes 4] [--pairs 1] [--methods blend,dis,network] [--weights W]
 
-"dis-bisect" = the dis baseline applied by recursive bisection (t = 1/2, then 1/4, 3/4, ...), for comparison with
-direct time-conditioned synthesis.
+Method names: blend, dis, network, each with the default "fused" motion (interp.motion); a "-plain" suffix
+(dis-plain, network-plain) uses the classical DIS + linear-motion pre-warp instead. "dis-bisect" = dis applied by
+recursive bisection (t = 1/2, then 1/4, 3/4, ...), for comparison with direct time-conditioned synthesis.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def main() -> None:
     ap.add_argument("--factor", type=int, default=16)
     ap.add_argument("--size", default="640x360")
     ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--methods", default="blend,dis,dis-bisect,network")
+    ap.add_argument("--methods", default="blend,dis-plain,dis,network")
     ap.add_argument("--weights", default=None, help="network weights (default: packaged default)")
     ap.add_argument("--json", default=None)
     a = ap.parse_args()
@@ -79,17 +80,20 @@ def main() -> None:
     scenes = benchmark_scenes(a.scenes, size=(h, w), seed=a.seed)
     methods = {}
     for name in a.methods.split(","):
+        motion = "plain" if name.endswith("-plain") else "fused"
         if name == "blend":
             methods[name] = BlendMethod()
-        elif name in ("dis", "dis-bisect"):
-            methods[name] = DisMethod()
-        elif name == "network":
+        elif name in ("dis", "dis-plain", "dis-bisect"):
+            methods[name] = DisMethod(motion=motion)
+        elif name in ("network", "network-plain"):
             path = a.weights or PACKAGE_WEIGHTS
             if not os.path.isfile(path):
                 print(f"network: skipped (no weights at {path})")
                 continue
             model, meta, sha = load_interp_weights(path)
-            methods[name] = NetworkMethod(model, weights_sha256=sha)
+            methods[name] = NetworkMethod(model, weights_sha256=sha, motion=motion)
+        else:
+            ap.error(f"unknown method {name!r}")
     res = {n: {"psnr": [], "ssim": [], "time_s": 0.0} for n in methods}
     for si, sc in enumerate(scenes):
         src = [q8(sc.render(float(k))) for k in range(a.pairs + 1)]

@@ -147,6 +147,7 @@ def test_cli_end_to_end(in_tmp, no_default_weights, capsys):
                 "segments", "n_frames", "complete"):
         assert key in meta, key
     assert meta["factor"] == 16 and meta["method"] == "dis" and meta["n_frames"] == 33
+    assert meta["method_config"]["motion"] == "fused"
     rows = parse_frames_csv(Path("interp/a/frames.csv"))
     assert len(rows) == 33 and rows[16].src_index == 1
     cut = InterpClip("interp/cut")
@@ -177,6 +178,20 @@ def test_cli_errors_are_one_line(in_tmp, no_default_weights, capsys):
     assert code == 2 and "needs trained weights" in err and len(err.strip().splitlines()) == 1
     code, _, err = _cli(["interpolate", "raw/", "--fps", "abc"], capsys)
     assert code == 2 and "--fps" in err
+    from uhdvd_data.common.errors import UserError
+    from uhdvd_data.interp.pipeline import make_method
+
+    with pytest.raises(UserError, match="--motion"):
+        make_method("dis", motion="magic")
+
+
+def test_plain_motion_option(in_tmp, no_default_weights, capsys):
+    _clip(in_tmp, frames=2)
+    code, _, err = _cli(["interpolate", "raw/", "--fps", "90", "--method", "dis", "--motion", "plain",
+                         "--no-progress"], capsys)
+    assert code == 0, err
+    meta = json.loads(Path("interp/a/clip.json").read_text())
+    assert meta["method_config"]["motion"] == "plain" and meta["n_frames"] == 4
 
 
 def test_iter_interpolated_api(in_tmp, no_default_weights):

@@ -17,6 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     g = p.add_argument_group("interpolation")
     g.add_argument("--fps", type=float, default=480.0, help="interpolated frame rate (default: 480)")
     g.add_argument("--method", default="auto", help="interpolation method (as for `interpolate`; default: auto)")
+    g.add_argument("--motion", default="fused", choices=["fused", "plain"],
+                   help="pre-warp motion (as for `interpolate`; default: fused)")
     g.add_argument("--weights", default=None, help="interpolation network weights (default: bundled)")
     g.add_argument("--device", default=None, help="cuda / cpu (default: cuda when available)")
     g.add_argument("--dtype", default=None, help="fp32 / bf16 / fp16 (default: bf16 on cuda, fp32 on cpu)")
@@ -40,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs != 1:
         print("note: build streams one clip at a time; --jobs is ignored (use --shard i/n across processes)")
     fps = int(args.fps) if float(args.fps).is_integer() else args.fps
-    interp = {"fps": fps, "method": args.method, "weights": args.weights, "device": args.device, "dtype": args.dtype}
+    interp = {"fps": fps, "method": args.method, "weights": args.weights, "device": args.device, "dtype": args.dtype,
+              "motion": args.motion}
     summary = build_dataset(find_videos(args.inputs), interp, args.out, args.manifest, config_from_args(args),
                             shard=parse_shard(args.shard), overwrite=args.overwrite, show_progress=not args.no_progress)
     sk = summary["skipped"]

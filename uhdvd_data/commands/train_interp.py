@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--time-budget", type=float, default=0.0, metavar="MIN", help="stop and save after MIN minutes")
     p.add_argument("--render", default="640x360", help="size synthetic frames are rendered at (WxH; default 640x360)")
     p.add_argument("--crops-per-sample", type=int, default=4, help="training crops taken from each rendered pair")
+    p.add_argument("--motion", default="fused", choices=["fused", "plain"],
+                   help="pre-warp motion the network learns to correct (as for `interpolate`; default: fused)")
     p.add_argument("--motion-max", type=float, default=48.0, help="max synthetic camera motion, px per source frame")
     p.add_argument("--no-t-gate", action="store_true",
                    help="do not fade the network's residual out toward t=0 and t=1 (4 t (1-t) gate)")
@@ -63,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
                       device=str(dev), k=k, footage=list(args.footage), demo_photos=args.demo_photos,
                       footage_ratio=args.footage_ratio, time_budget_s=args.time_budget * 60.0,
                       ckpt_every=args.ckpt_every, log_every=args.log_every, init=args.init, render=(rh, rw),
-                      crops_per_sample=args.crops_per_sample, motion_max=args.motion_max, t_gate=not args.no_t_gate)
+                      crops_per_sample=args.crops_per_sample, motion_max=args.motion_max, t_gate=not args.no_t_gate,
+                      motion=args.motion)
     res = train(cfg, resume=args.resume, log=lambda s: print(s, flush=True))
     print(f"trained {res['steps']} steps; weights: {res['out']}/last.safetensors")
     return 0

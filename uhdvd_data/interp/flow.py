@@ -1,7 +1,7 @@
-"""Coarse bidirectional motion (OpenCV DIS optical flow at low resolution) and pre-warping toward time t.
+"""Flow primitives: OpenCV DIS optical flow at low resolution, intermediate flows, fp32 warping, masks.
 
 Flows are computed once per source pair on grayscale frames downscaled so the long side is <= `max_side`, then
-upscaled and rescaled to full resolution. Intermediate flows use the linear-motion approximation
+upscaled and rescaled to full resolution. The "plain" motion (interp.motion) uses the linear-motion approximation
 
     F_t->0 = -(1 - t) t F_0->1 + t^2 F_1->0          F_t->1 = (1 - t)^2 F_0->1 - t (1 - t) F_1->0
 
@@ -13,8 +13,6 @@ built and used in fp32 (reduced-precision coordinates break beyond ~2000 px), wh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 import torch
@@ -24,27 +22,41 @@ PRESETS = {"fast": cv2.DISOPTICAL_FLOW_PRESET_FAST, "medium": cv2.DISOPTICAL_FLO
            "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST}
 
 
+def as_uint8(img: np.ndarray) -> np.ndarray:
+    """HxWx3 uint8/uint16/float in 0..1 -> uint8 (flows work on 8-bit frames)."""
+    if img.dtype == np.uint16:
+        return (img >> 8).astype(np.uint8)
+    if img.dtype != np.uint8:
+        return np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return img
+
+
 def _gray_small(img: np.ndarray, scale: float) -> np.ndarray:
     """HxWx3 uint8/uint16/float -> downscaled uint8 grayscale."""
-    if img.dtype == np.uint16:
-        img = (img >> 8).astype(np.uint8)
-    elif img.dtype != np.uint8:
-        img = np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    g = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2GRAY)
+    g = cv2.cvtColor(np.ascontiguousarray(as_uint8(img)), cv2.COLOR_RGB2GRAY)
     if scale != 1.0:
         h, w = g.shape
         g = cv2.resize(g, (max(8, round(w * scale)), max(8, round(h * scale))), interpolation=cv2.INTER_AREA)
     return g
 
 
+def flow_scale(shape: tuple[int, ...], max_side: int) -> float:
+    """Downscale factor of the flow resolution (long side <= max_side)."""
+    return min(1.0, max_side / max(shape[0], shape[1]))
+
+
+def dis_pair(g0: np.ndarray, g1: np.ndarray, preset: str = "medium") -> tuple[np.ndarray, np.ndarray]:
+    """Bidirectional DIS flow (F_0->1, F_1->0) of two uint8 grayscale frames, HxWx2 float32 (dx, dy) in pixels."""
+    dis = cv2.DISOpticalFlow_create(PRESETS[preset])
+    return dis.calc(g0, g1, None).astype(np.float32), dis.calc(g1, g0, None).astype(np.float32)
+
+
 def dis_flows(img0: np.ndarray, img1: np.ndarray, max_side: int = 1024, preset: str = "medium") -> tuple[np.ndarray, np.ndarray]:
     """Bidirectional DIS flow (F_0->1, F_1->0) at full resolution, HxWx2 float32 (dx, dy) in pixels."""
     h, w = img0.shape[:2]
-    scale = min(1.0, max_side / max(h, w))
+    scale = flow_scale((h, w), max_side)
     g0, g1 = _gray_small(img0, scale), _gray_small(img1, scale)
-    dis = cv2.DISOpticalFlow_create(PRESETS[preset])
-    f01 = dis.calc(g0, g1, None)
-    f10 = dis.calc(g1, g0, None)
+    f01, f10 = dis_pair(g0, g1, preset)
     if g0.shape != (h, w):
         sy, sx = h / g0.shape[0], w / g0.shape[1]
         out = []
@@ -54,7 +66,16 @@ def dis_flows(img0: np.ndarray, img1: np.ndarray, max_side: int = 1024, preset: 
             f[..., 1] *= sy
             out.append(f)
         f01, f10 = out
-    return f01.astype(np.float32), f10.astype(np.float32)
+    return f01, f10
+
+
+def upscale_flow(f: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """(B,2,h',w') flow at a lower resolution -> (B,2,h,w) in full-resolution pixels (bilinear, pixel centres)."""
+    if f.shape[-2:] == (h, w):
+        return f
+    sy, sx = h / f.shape[-2], w / f.shape[-1]
+    up = F.interpolate(f, size=(h, w), mode="bilinear", align_corners=False)
+    return torch.cat([up[:, :1] * sx, up[:, 1:] * sy], 1)
 
 
 def flow_to_tensor(f: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
@@ -70,7 +91,7 @@ def flows_at_t(f01: torch.Tensor, f10: torch.Tensor, t: float) -> tuple[torch.Te
 _GRID_CACHE: dict = {}
 
 
-def _base_grid(h: int, w: int, device: torch.device) -> torch.Tensor:
+def base_grid(h: int, w: int, device: torch.device) -> torch.Tensor:
     key = (h, w, str(device))
     g = _GRID_CACHE.get(key)
     if g is None:
@@ -88,7 +109,7 @@ def backward_warp(img: torch.Tensor, flow: torch.Tensor, mode: str = "bilinear")
     """Sample img (B,C,H,W) at x + flow(x). fp32 throughout, border padding, align_corners=True."""
     b, _, h, w = img.shape
     with torch.autocast(device_type=img.device.type, enabled=False):
-        coords = _base_grid(h, w, img.device) + flow.float()
+        coords = base_grid(h, w, img.device) + flow.float()
         gx = coords[:, 0] * (2.0 / max(w - 1, 1)) - 1.0
         gy = coords[:, 1] * (2.0 / max(h - 1, 1)) - 1.0
         grid = torch.stack((gx, gy), -1)
@@ -102,7 +123,7 @@ def inside(flow: torch.Tensor) -> torch.Tensor:
     """(B,1,H,W): 1 where x + flow(x) lies inside the image (within half a pixel of it), else 0."""
     h, w = flow.shape[-2:]
     with torch.autocast(device_type=flow.device.type, enabled=False):
-        c = _base_grid(h, w, flow.device) + flow.float()
+        c = base_grid(h, w, flow.device) + flow.float()
         ok = (c[:, 0] >= -0.5) & (c[:, 0] <= w - 0.5) & (c[:, 1] >= -0.5) & (c[:, 1] <= h - 0.5)
     return ok[:, None].float()
 
@@ -118,40 +139,3 @@ def visibility(f01: torch.Tensor, f10: torch.Tensor, alpha: float = 0.01, beta: 
     v0 = (err0 <= alpha * mag0 + beta).float()
     v1 = (err1 <= alpha * mag1 + beta).float()
     return v0, v1
-
-
-@dataclass
-class PairMotion:
-    """Everything computed once per source pair and reused for every intermediate t."""
-
-    f01: torch.Tensor
-    f10: torch.Tensor
-    vis0: torch.Tensor | None
-    vis1: torch.Tensor | None
-
-
-def pair_motion(img0: np.ndarray, img1: np.ndarray, device: torch.device | str = "cpu", max_side: int = 1024,
-                preset: str = "medium", occlusion: bool = False) -> PairMotion:
-    f01, f10 = dis_flows(img0, img1, max_side=max_side, preset=preset)
-    f01t, f10t = flow_to_tensor(f01, device), flow_to_tensor(f10, device)
-    vis0 = vis1 = None
-    if occlusion:
-        vis0, vis1 = visibility(f01t, f10t)
-    return PairMotion(f01t, f10t, vis0, vis1)
-
-
-def prewarp(x0: torch.Tensor, x1: torch.Tensor, motion: PairMotion, t: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Warp both frames (B,3,H,W float) to time t; returns (w0, w1, weight of frame 0 (B,1,H,W))."""
-    ft0, ft1 = flows_at_t(motion.f01, motion.f10, t)
-    b = x0.shape[0]
-    w0 = backward_warp(x0, ft0, mode="bicubic")
-    w1 = backward_warp(x1, ft1, mode="bicubic")
-    m0, m1 = inside(ft0), inside(ft1)
-    if motion.vis0 is not None:
-        m0 = m0 * backward_warp(motion.vis0, ft0)
-        m1 = m1 * backward_warp(motion.vis1, ft1)
-    a = (1 - t) * m0
-    c = t * m1
-    s = a + c
-    weight = torch.where(s > 1e-3, a / s.clamp_min(1e-3), torch.full_like(s, 1 - t))
-    return w0, w1, weight.expand(b, -1, -1, -1)

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ..common.device import autocast
-from . import flow as flowmod
+from . import motion as motionmod
 from .net import InterpNet, image_stats
 from .tiling import tiled
 
@@ -38,7 +38,7 @@ class PairState:
     x0: torch.Tensor
     x1: torch.Tensor
     dtype: np.dtype
-    motion: flowmod.PairMotion | None = None
+    motion: motionmod.PairMotion | None = None
     stats: tuple | None = None
 
 
@@ -47,12 +47,15 @@ class Method:
     weights_sha256: str | None = None
 
     def __init__(self, device="cpu", dtype=torch.float32, flow_max_side: int = 1024, flow_preset: str = "medium",
-                 occlusion: bool = False):
+                 occlusion: bool = False, motion: str = "fused"):
         self.device = torch.device(device)
         self.dtype = dtype
         self.flow_max_side = flow_max_side
         self.flow_preset = flow_preset
         self.occlusion = occlusion
+        if motion not in motionmod.MOTIONS:
+            raise ValueError(f"unknown motion {motion!r} (choose from {', '.join(motionmod.MOTIONS)})")
+        self.motion = motion
 
     def prepare(self, rgb0: np.ndarray, rgb1: np.ndarray) -> PairState:
         return PairState(to_tensor(rgb0, self.device), to_tensor(rgb1, self.device), rgb0.dtype)
@@ -80,15 +83,16 @@ class DisMethod(Method):
 
     def prepare(self, rgb0, rgb1):
         st = super().prepare(rgb0, rgb1)
-        st.motion = flowmod.pair_motion(rgb0, rgb1, self.device, self.flow_max_side, self.flow_preset, self.occlusion)
+        st.motion = motionmod.pair_motion(rgb0, rgb1, self.device, self.flow_max_side, self.flow_preset, self.occlusion,
+                                          self.motion)
         return st
 
     def frame_tensor(self, st, t):
-        w0, w1, wt = flowmod.prewarp(st.x0, st.x1, st.motion, t)
+        w0, w1, wt = motionmod.prewarp(st.x0, st.x1, st.motion, t)
         return wt * w0 + (1 - wt) * w1
 
     def describe(self):
-        return dict(super().describe(), flow="opencv-dis", flow_preset=self.flow_preset,
+        return dict(super().describe(), flow="opencv-dis", motion=self.motion, flow_preset=self.flow_preset,
                     flow_max_side=self.flow_max_side, occlusion_aware=self.occlusion)
 
 
@@ -109,7 +113,7 @@ class NetworkMethod(DisMethod):
 
     @torch.no_grad()
     def frame_tensor(self, st, t):
-        w0, w1, wt = flowmod.prewarp(st.x0, st.x1, st.motion, t)
+        w0, w1, wt = motionmod.prewarp(st.x0, st.x1, st.motion, t)
         stats = image_stats(w0, w1, st.x0, st.x1)
 
         def run(a, b, c, d, e):

@@ -46,7 +46,8 @@ def warn(msg: str) -> None:
 
 
 def make_method(method: str = "auto", weights=None, device=None, dtype=None, tile: int = 0, tile_overlap: int = 64,
-                max_tile: int = 4096, flow_max_side: int = 1024, warn_fn: Callable[[str], None] = warn):
+                max_tile: int = 4096, flow_max_side: int = 1024, warn_fn: Callable[[str], None] = warn,
+                motion: str = "fused"):
     """Build the interpolation method. 'auto' = network with the given/packaged weights, else dis with a warning."""
     import torch
 
@@ -56,6 +57,8 @@ def make_method(method: str = "auto", weights=None, device=None, dtype=None, til
 
     if method not in ("auto", "network", "dis", "blend"):
         raise UserError(f"unknown --method {method!r} (choose from auto, network, dis, blend)")
+    if motion not in ("fused", "plain"):
+        raise UserError(f"unknown --motion {motion!r} (choose from fused, plain)")
     dev = device if isinstance(device, torch.device) else pick_device(device)
     dt = dtype if isinstance(dtype, torch.dtype) else pick_dtype(dtype, dev)
     if method in ("auto", "network"):
@@ -82,11 +85,11 @@ def make_method(method: str = "auto", weights=None, device=None, dtype=None, til
                 tile = 1024 if dev.type == "cpu" else 2048
             tile = min(tile, max_tile) if max_tile else tile
             m = NetworkMethod(model, weights_sha256=sha, tile=tile, tile_overlap=tile_overlap, device=dev, dtype=dt,
-                              flow_max_side=flow_max_side)
+                              flow_max_side=flow_max_side, motion=motion)
             m.weights_path = str(wpath)
             return m
     if method == "dis":
-        return DisMethod(device=dev, dtype=dt, flow_max_side=flow_max_side)
+        return DisMethod(device=dev, dtype=dt, flow_max_side=flow_max_side, motion=motion)
     return BlendMethod(device=dev, dtype=dt)
 
 
@@ -182,7 +185,7 @@ def _base_meta(info, interp, factor: int, fps_target, device_name: str, dtype_na
 def iter_interpolated(video_path, fps=480, method: str = "auto", weights=None, device=None, dtype=None,
                       tile: int = 0, tile_overlap: int = 64, max_tile: int = 4096, vfr: str = "cfr",
                       allow_hdr: bool = False, scene_threshold: float = scenes.DEFAULT_THRESHOLD,
-                      flow_max_side: int = 1024, interp=None, info=None, has=None):
+                      flow_max_side: int = 1024, interp=None, info=None, has=None, motion: str = "fused"):
     """(meta, iterator of (FrameRow, rgb)); see the module docstring. `interp` reuses a method built by make_method."""
     from ..common.device import pick_device, pick_dtype
     from ..video import open_video, probe
@@ -190,7 +193,8 @@ def iter_interpolated(video_path, fps=480, method: str = "auto", weights=None, d
     info = info or probe(video_path, hash=True)
     if interp is None:
         dev = pick_device(device)
-        interp = make_method(method, weights, dev, pick_dtype(dtype, dev), tile, tile_overlap, max_tile, flow_max_side)
+        interp = make_method(method, weights, dev, pick_dtype(dtype, dev), tile, tile_overlap, max_tile, flow_max_side,
+                             motion=motion)
     factor = timegrid.factor_for(Fraction(info.fps_num, info.fps_den), fps)
     meta = _base_meta(info, interp, factor, fps, str(interp.device), str(interp.dtype).replace("torch.", ""))
 

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from ..common.atomic import write_text
-from . import flow as flowmod
+from . import motion as motionmod
 from .net import DEFAULT_K, DEFAULT_WIDTHS, InterpNet
 from .scenes import is_cut
 from .synthetic import TRAIN_PHOTOS, random_scene
@@ -56,6 +56,7 @@ class TrainConfig:
     ckpt_every: int = 200
     init: str | None = None  # start from these weights
     t_gate: bool = True  # residuals scaled by 4 t (1 - t) (see net.InterpNet)
+    motion: str = "fused"  # pre-warp motion (interp.motion): fused | plain; use the one you interpolate with
 
 
 def _charbonnier(a, b, eps=1e-3):
@@ -121,7 +122,7 @@ def synthetic_sample(rng: np.random.Generator, size, photos, motion_max: float):
     return _q8(sc.render(0.0)), _q8(sc.render(1.0)), sc.render(t), t
 
 
-def make_batch(samples, crop: int, rng: np.random.Generator, device, crops_per_sample: int = 1):
+def make_batch(samples, crop: int, rng: np.random.Generator, device, crops_per_sample: int = 1, motion: str = "fused"):
     """Flows on each whole sample (as at inference, where flow sees the full frame), pre-warp, then
     `crops_per_sample` random crops away from the borders. Returns the network inputs and the truth."""
     cols: list[list[torch.Tensor]] = [[] for _ in range(6)]
@@ -134,10 +135,10 @@ def make_batch(samples, crop: int, rng: np.random.Generator, device, crops_per_s
         if rng.random() < 0.5:
             f0, f1, ft = f0[::-1], f1[::-1], ft[::-1]
         f0, f1, ft = (np.ascontiguousarray(a) for a in (f0, f1, ft))
-        motion = flowmod.pair_motion(f0, f1, device)
+        motion = motionmod.pair_motion(f0, f1, device, motion=motion)
         x0 = torch.from_numpy(f0).permute(2, 0, 1)[None].float().to(device) / 255.0
         x1 = torch.from_numpy(f1).permute(2, 0, 1)[None].float().to(device) / 255.0
-        w0, w1, wt = flowmod.prewarp(x0, x1, motion, t)
+        w0, w1, wt = motionmod.prewarp(x0, x1, motion, t)
         gt = torch.from_numpy(ft).permute(2, 0, 1)[None].float().to(device)
         h, w = f0.shape[:2]
         my, mx = min(MARGIN, (h - crop) // 2), min(MARGIN, (w - crop) // 2)
@@ -202,7 +203,7 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
         meta = {"render": list(cfg.render), "crops_per_sample": cfg.crops_per_sample, "motion_max": cfg.motion_max,
                 "init": cfg.init, "steps": step, "wall_time_s": round(elapsed, 1), "device": str(device), "crop": cfg.crop,
                 "batch": cfg.batch, "lr": cfg.lr, "seed": cfg.seed, "photos": list(photos),
-                "footage": [str(p) for p in cfg.footage], "loss": "charbonnier"}
+                "footage": [str(p) for p in cfg.footage], "loss": "charbonnier", "motion": cfg.motion}
         save_interp_weights(model, out / "last.safetensors", meta)
         tmp = out / ".tmp-state.pt"
         torch.save({"optimizer": opt.state_dict(), "step": step, "history": json.dumps(history),
@@ -223,7 +224,8 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
                 samples.append(footage.sample())
             else:
                 samples.append(synthetic_sample(rng, cfg.render, photos, cfg.motion_max))
-        (w0, w1, x0, x1, wt, gt), ts = make_batch(samples, cfg.crop, rng, device, crops_per_sample=cps)
+        (w0, w1, x0, x1, wt, gt), ts = make_batch(samples, cfg.crop, rng, device, crops_per_sample=cps,
+                                                  motion=cfg.motion)
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         pred = model(w0, w1, x0, x1, ts, wt)

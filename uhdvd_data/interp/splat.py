@@ -1,0 +1,72 @@
+"""Motion at time t by forward softmax splatting (Niklaus & Liu, CVPR 2020) of the pair's flows.
+
+The linear-motion approximation F_t->0 ~ -(1-t) t F_0->1 + t^2 F_1->0 reads the flow of whatever sat at x at time 0,
+so around an independently moving object it uses the wrong layer's motion over a band t * (relative motion) wide.
+Instead every pixel p of frame 0 is carried to p + t F_0->1(p) and every pixel of frame 1 to p + (1-t) F_1->0(p)
+(bilinear splats); each brings its motion (F_t->0, F_t->1) and a weight exp(-alpha * photometric error), so where
+layers collide at time t the pixel that is consistent in both frames (the one in front) wins. Pixels whose error
+exceeds `cutoff` (occluded in the other frame, or badly tracked) do not splat at all; target pixels no splat reaches
+fall back to the linear approximation. Tried and measured worse on the benchmark (4 held-out scenes, 5 t each):
+masking each frame by visibility, from a forward-backward flow check (-0.2 dB; DIS's consistency errors are noisy)
+or carried by the splats from the photometric cutoff (-0.2 dB).
+
+Runs on CPU at flow resolution (index_add_ is sequential there, hence deterministic).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .flow import base_grid
+
+ALPHA = 1000.0  # benchmark: 10 -> 32.3 dB, 200 -> 33.2, 1000 -> 33.3 (fused flows, 4 held-out scenes)
+CUTOFF = 0.06  # mean absolute RGB error (0..1); 0.04 and 0.08 gave 33.29 / 33.25 dB
+
+
+def forward_splat(values: torch.Tensor, flow: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Splat values (1,C,H,W) to x + flow(x) with bilinear weights times exp(z) (z <= 0, -inf = no splat).
+
+    Returns (sum of weight * value (1,C,H,W), sum of plain bilinear weights of live splats (1,1,H,W) = coverage)."""
+    _, c, h, w = values.shape
+    g = base_grid(h, w, flow.device).to(flow.dtype) + flow
+    x, y = g[0, 0].reshape(-1), g[0, 1].reshape(-1)
+    x0, y0 = torch.floor(x), torch.floor(y)
+    fx, fy = x - x0, y - y0
+    ez = torch.exp(z.reshape(-1))
+    live = ez > 0  # z = -inf: does not splat (nor count as coverage)
+    idx, wts = [], []
+    for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
+        xi, yi = x0 + dx, y0 + dy
+        wb = (fx if dx else 1 - fx) * (fy if dy else 1 - fy)
+        ok = live & (xi >= 0) & (xi <= w - 1) & (yi >= 0) & (yi <= h - 1) & (wb > 0)
+        wb = torch.where(ok, wb, torch.zeros_like(wb))
+        idx.append((yi.clamp(0, h - 1) * w + xi.clamp(0, w - 1)).long())
+        wts.append(wb)
+    idx_all, wb_all = torch.cat(idx), torch.cat(wts)
+    vals = values.reshape(c, -1).repeat(1, 4) * (wb_all * ez.repeat(4))
+    num = torch.zeros(c, h * w, dtype=values.dtype, device=values.device).index_add_(1, idx_all, vals)
+    cover = torch.zeros(h * w, dtype=values.dtype, device=values.device).index_add_(0, idx_all, wb_all)
+    return num.reshape(1, c, h, w), cover.reshape(1, 1, h, w)
+
+
+def weights_from_error(err0: torch.Tensor, err1: torch.Tensor, alpha: float = ALPHA,
+                       cutoff: float = CUTOFF) -> tuple[torch.Tensor, torch.Tensor]:
+    """Splat log-weights z = -alpha * error from per-pixel photometric errors (0..1); -inf (no splat) past cutoff."""
+    return tuple(torch.where(e > cutoff, torch.full_like(e, -math.inf), -alpha * e) for e in (err0, err1))
+
+
+def motion_at_t(f01: torch.Tensor, f10: torch.Tensor, z0: torch.Tensor, z1: torch.Tensor,
+                t: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """(F_t->0, F_t->1) at time t, (1,2,H,W) each, at the flows' resolution."""
+    one0, one1 = torch.ones_like(z0), torch.ones_like(z1)
+    n0, c0 = forward_splat(torch.cat([-t * f01, (1 - t) * f01, one0], 1), t * f01, z0)
+    n1, c1 = forward_splat(torch.cat([t * f10, -(1 - t) * f10, one1], 1), (1 - t) * f10, z1)
+    num = n0 + n1
+    mass = num[:, 4:5]
+    hole = c0 + c1 < 1e-3  # where covered, mass >= exp(-60) * 1e-3: no underflow in float32
+    res = num[:, :4] / torch.where(hole, torch.ones_like(mass), mass)
+    lin0 = -(1 - t) * t * f01 + t * t * f10
+    lin1 = (1 - t) * (1 - t) * f01 - t * (1 - t) * f10
+    return torch.where(hole, lin0, res[:, 0:2]), torch.where(hole, lin1, res[:, 2:4])
