@@ -83,6 +83,26 @@ def op_cuda(h, w, k):
     return rows
 
 
+def motion_4k(sc) -> None:
+    """CPU seconds per source pair (motion) and per new frame (flows at t + both warps) at 3840x2160."""
+    from uhdvd_data.interp import motion as mm
+    from uhdvd_data.interp.methods import to_tensor
+
+    big = sc.__class__(**{**sc.__dict__, "size": (2160, 3840)})
+    g0, g1 = q8(big.render(0.0)), q8(big.render(1.0))
+    x0, x1 = to_tensor(g0, "cpu"), to_tensor(g1, "cpu")
+    print("\n| motion (3840x2160, CPU, flows at 1024x576) | per pair | per new frame (flows at t + 2 warps) |")
+    print("|---|---|---|")
+    for kind in mm.MOTIONS:
+        t0 = time.perf_counter()
+        m = mm.pair_motion(g0, g1, motion=kind)
+        t1 = time.perf_counter()
+        for j in (4, 8, 12):
+            mm.prewarp(x0, x1, m, j / 16)
+        t2 = time.perf_counter()
+        print(f"| {kind} | {t1 - t0:.2f} s | {(t2 - t1) / 3:.2f} s |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", default="640x360")
@@ -90,6 +110,7 @@ def main() -> None:
     ap.add_argument("--weights", default=None)
     ap.add_argument("--skip-gpu", action="store_true")
     ap.add_argument("--no-bisect", action="store_true")
+    ap.add_argument("--motion-4k", action="store_true", help="also time the per-pair motion and per-t flows at 4K (CPU)")
     a = ap.parse_args()
 
     import importlib.util
@@ -107,10 +128,12 @@ def main() -> None:
     sc = benchmark_scenes(1, size=(h, w))[0]
     f0, f1 = q8(sc.render(0.0)), q8(sc.render(1.0))
     wpath = a.weights or PACKAGE_WEIGHTS
-    methods = {"blend": BlendMethod(), "dis": DisMethod()}
+    methods = {"blend": BlendMethod(), "dis-plain": DisMethod(motion="plain"), "dis": DisMethod()}
     if os.path.isfile(wpath):
         model, _, sha = load_interp_weights(wpath)
         methods["network"] = NetworkMethod(model, weights_sha256=sha)
+    if a.motion_4k:
+        motion_4k(sc)
     print(f"{time.strftime('%Y-%m-%d')}, CPU: {fid.cpu_model()}, torch threads {torch.get_num_threads()}, "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"\n| method ({w}x{h}, CPU) | direct: frames/s | bisection: frames/s |")

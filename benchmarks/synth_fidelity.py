@@ -6,7 +6,7 @@ frames are interpolated x16, the standard windows (13 frames centred on captured
 are averaged by the synthesis core, and PSNR (RGB, 8-bit, no border crop) is taken against the same windows averaged
 from the truth frames. Target: >= 45 dB for the network.
 
-    .venv/bin/python benchmarks/synth_fidelity.py [--size 640x360] [--frames 8] [--methods blend,dis,network]
+    .venv/bin/python benchmarks/synth_fidelity.py [--size 640x360] [--frames 8] [--methods blend,dis-plain,dis,network]
 """
 
 from __future__ import annotations
@@ -41,19 +41,11 @@ def blurs(frames, factor: int, window: int, crf: str = "srgb") -> list[np.ndarra
 
 
 def make_method(name: str, device: str, weights: str | None = None):
-    try:
-        from uhdvd_data.interp.pipeline import make_method as mm
+    """blend / dis / network with the default fused motion; a "-plain" suffix uses the classical DIS pre-warp."""
+    from uhdvd_data.interp.pipeline import make_method as mm
 
-        return mm(name, weights=weights, device=device)
-    except ImportError:
-        pass
-    from uhdvd_data.interp import methods
-
-    if name == "blend":
-        return methods.BlendMethod(device=device)
-    if name == "dis":
-        return methods.DisMethod(device=device)
-    raise RuntimeError(f"method {name!r} needs uhdvd_data.interp.methods.make_method (not available yet)")
+    base = name.removesuffix("-plain")
+    return mm(base, weights=weights, device=device, motion="plain" if name.endswith("-plain") else "fused")
 
 
 def interpolate(frames: np.ndarray, factor: int, method) -> list[np.ndarray]:
@@ -65,6 +57,21 @@ def interpolate(frames: np.ndarray, factor: int, method) -> list[np.ndarray]:
     return out
 
 
+def make_clip(camera: str, photo: str, size: tuple[int, int], frames: int, seed: int, motion: tuple[float, float]):
+    """30 fps frames + exact x16 truth: a demo clip (handheld) or an interpolation-benchmark scene (smooth)."""
+    from types import SimpleNamespace
+
+    if camera == "handheld":
+        from uhdvd_data.demo import render_clip
+
+        return render_clip(photo, size, n_frames=frames, seed=seed, motion=motion)
+    from uhdvd_data.interp.synthetic import benchmark_scenes
+
+    sc = benchmark_scenes(1, size=(size[1], size[0]), seed=seed)[0]
+    truth = [(np.clip(sc.render(i / 16), 0, 1) * 255 + 0.5).astype(np.uint8) for i in range(16 * (frames - 1) + 1)]
+    return SimpleNamespace(truth=truth, frames=truth[::16], factor=16)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", default="640x360")
@@ -72,20 +79,24 @@ def main() -> None:
     ap.add_argument("--photos", default="motorcycle", help="comma-separated demo photos (held-out by default)")
     ap.add_argument("--seeds", default="1", help="comma-separated scene seeds")
     ap.add_argument("--motion", default="20,40", help="background motion range, px per video frame")
-    ap.add_argument("--methods", default="blend,dis,network")
+    ap.add_argument("--methods", default="blend,dis-plain,dis,network")
     ap.add_argument("--window", type=int, default=13)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--weights", default=None, help="interpolation network weights (default: packaged, if any)")
+    ap.add_argument("--camera", default="handheld", choices=["handheld", "smooth"],
+                    help="handheld: demo clips (camera shake between captured frames); smooth: the interpolation "
+                    "benchmark's scenes (interp.synthetic.benchmark_scenes: steady pan/rotation/zoom, 20-40 px/frame, "
+                    "an independently moving occluder; held-out photos, one scene per seed; --photos/--motion unused)")
     ap.add_argument("--json", default=None)
     a = ap.parse_args()
-    from uhdvd_data.demo import render_clip
 
     w, h = (int(v) for v in a.size.split("x"))
     motion = tuple(float(v) for v in a.motion.split(","))
     results = {}
-    for photo in a.photos.split(","):
+    photos = a.photos.split(",") if a.camera == "handheld" else ["scene"]
+    for photo in photos:
         for seed in (int(s) for s in a.seeds.split(",")):
-            clip = render_clip(photo, (w, h), n_frames=a.frames, seed=seed, motion=motion)
+            clip = make_clip(a.camera, photo, (w, h), a.frames, seed, motion)
             ref = blurs(clip.truth, clip.factor, a.window)
             for name in a.methods.split(","):
                 try:

@@ -52,3 +52,15 @@ def test_fidelity_pipeline_on_tiny_inputs():
     assert all(sf.psnr(a, b) == float("inf") for a, b in zip(sf.blurs(sf.interpolate(src, 16, Exact()), 16, 13), ref))
     got = sf.blurs(sf.interpolate(src, 16, Blend()), 16, 13)
     assert all(5 < sf.psnr(a, b) < 60 for a, b in zip(got, ref))
+
+
+def test_fidelity_smooth_camera_clip():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import synth_fidelity as sf
+    finally:
+        sys.path.pop(0)
+    clip = sf.make_clip("smooth", "scene", (96, 64), 3, 1, (20.0, 40.0))
+    assert clip.factor == 16 and len(clip.truth) == 33 and len(clip.frames) == 3
+    assert clip.truth[0].shape == (64, 96, 3) and clip.frames[1] is clip.truth[16]
+    assert not np.array_equal(clip.truth[1], clip.truth[0])  # the camera moves between 480 fps frames

@@ -16,6 +16,9 @@ Pure functions: uint8 grayscale / float tensors in, flows out.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+
 import cv2
 import numpy as np
 import torch
@@ -28,18 +31,35 @@ MARGIN = 0.02  # mean absolute error (0..1 scale) a candidate must gain over DIS
 WINDOW = 7
 
 
+_FEATURES: OrderedDict = OrderedDict()  # last few frames' SIFT features: consecutive pairs share a frame
+
+
+def sift_features(g: np.ndarray, max_features: int = 4000) -> tuple[np.ndarray, np.ndarray | None]:
+    """(N x 2 keypoint positions, N x 128 descriptors or None) of a uint8 grayscale frame; cached by content."""
+    key = (g.shape, max_features, hashlib.blake2b(np.ascontiguousarray(g).data, digest_size=16).digest())
+    hit = _FEATURES.get(key)
+    if hit is not None:
+        _FEATURES.move_to_end(key)
+        return hit
+    kps, desc = cv2.SIFT_create(nfeatures=max_features).detectAndCompute(g, None)
+    out = (np.float32([k.pt for k in kps]).reshape(-1, 2), desc)
+    _FEATURES[key] = out
+    while len(_FEATURES) > 4:
+        _FEATURES.popitem(last=False)
+    return out
+
+
 def feature_homographies(g0: np.ndarray, g1: np.ndarray, max_layers: int = 3, min_inliers: int = 20,
                          threshold: float = 2.0, max_features: int = 4000) -> list[np.ndarray]:
     """3x3 homographies mapping frame-0 pixels to frame 1, one per motion layer (largest first)."""
-    sift = cv2.SIFT_create(nfeatures=max_features)
-    k0, d0 = sift.detectAndCompute(g0, None)
-    k1, d1 = sift.detectAndCompute(g1, None)
+    k0, d0 = sift_features(g0, max_features)
+    k1, d1 = sift_features(g1, max_features)
     if d0 is None or d1 is None or len(k0) < min_inliers or len(k1) < min_inliers:
         return []
     pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(d0, d1, k=2)
     good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < 0.8 * p[1].distance]
-    p0 = np.float32([k0[m.queryIdx].pt for m in good]).reshape(-1, 2)
-    p1 = np.float32([k1[m.trainIdx].pt for m in good]).reshape(-1, 2)
+    p0 = k0[[m.queryIdx for m in good]].reshape(-1, 2)
+    p1 = k1[[m.trainIdx for m in good]].reshape(-1, 2)
     hs: list[np.ndarray] = []
     while len(p0) >= min_inliers and len(hs) < max_layers:
         h, inl = cv2.findHomography(p0, p1, cv2.RANSAC, threshold)
@@ -70,7 +90,11 @@ def layer_flows(g0: np.ndarray, g1: np.ndarray) -> tuple[list[np.ndarray], list[
     """Dense flows of the motion layers, frame 0 -> 1 and frame 1 -> 0 (inverse homographies)."""
     height, width = g0.shape
     f01, f10 = [], []
-    for h in feature_homographies(g0, g1):
+    try:
+        hs = feature_homographies(g0, g1)
+    except cv2.error:  # feature matching is an improvement, never a requirement: fall back to DIS alone
+        hs = []
+    for h in hs:
         try:
             hinv = np.linalg.inv(h)
         except np.linalg.LinAlgError:
