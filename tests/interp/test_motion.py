@@ -41,7 +41,7 @@ def test_fused_beats_plain_on_a_fast_independent_mover(occluder_scene):
     fused, _ = _frames(occluder_scene, js, "fused")
     p = np.mean([_psnr(a, b) for a, b in zip(plain, truth)])
     f = np.mean([_psnr(a, b) for a, b in zip(fused, truth)])
-    assert f > p + 1.0, (p, f)  # measured 25.8 -> 27.8 dB
+    assert f > p + 2.0, (p, f)  # measured 25.8 -> 29.3 dB
 
 
 def test_fused_is_deterministic(occluder_scene):

@@ -89,3 +89,17 @@ def test_moving_object_takes_its_own_motion_at_t():
     assert torch.allclose(ft0[0, 0, :, :8], torch.zeros(h, 8), atol=1e-6)
     lin = -(0.5 * 0.5) * f01 + 0.25 * f10
     assert not torch.allclose(lin[0, 0, :, 14:24], ft0[0, 0, :, 14:24])
+
+
+def test_occluded_pixels_follow_the_layer_at_low_priority():
+    flow = torch.full((1, 2, 2, 3), 7.0)
+    layer = torch.zeros(1, 2, 2, 3)
+    z = torch.zeros(1, 1, 2, 3)
+    z[..., 0, 1] = -math.inf
+    f2, z2 = splat.occluded_follow_layer(flow, z, layer)
+    assert torch.equal(f2[..., 0, 1], torch.zeros(1, 2)) and float(z2[..., 0, 1]) == splat.OCCLUDED_Z
+    assert torch.equal(f2[..., 1, :], flow[..., 1, :]) and torch.equal(z2[..., 1, :], z[..., 1, :])
+    assert splat.OCCLUDED_Z < -splat.ALPHA * splat.CUTOFF  # below every matched pixel
+    # where covered only by such pixels, the mass stays a normal float32
+    num, cover = splat.forward_splat(torch.ones(1, 1, 1, 1), torch.zeros(1, 2, 1, 1), torch.full((1, 1, 1, 1), splat.OCCLUDED_Z))
+    assert float(num) > 1e-37 and float(cover) == 1.0

@@ -26,7 +26,7 @@ MOTIONS = ("fused", "plain")
 
 @dataclass
 class SplatMotion:
-    """Fused motion at flow resolution (CPU, float32): flows and splat log-weights (z >= -60 or -inf)."""
+    """Fused motion at flow resolution (CPU, float32): flows and splat log-weights (z in [-60, 0], OCCLUDED_Z or -inf)."""
 
     f01: torch.Tensor
     f10: torch.Tensor
@@ -66,6 +66,9 @@ def fused_motion(img0: np.ndarray, img1: np.ndarray, max_side: int = 1024, prese
     err0 = (x0 - fl.backward_warp(x1, f01)).abs().mean(1, keepdim=True)
     err1 = (x1 - fl.backward_warp(x0, f10)).abs().mean(1, keepdim=True)
     z0, z1 = splat.weights_from_error(err0, err1)
+    if l01:
+        f01, z0 = splat.occluded_follow_layer(f01, z0, fl.flow_to_tensor(l01[0]))
+        f10, z1 = splat.occluded_follow_layer(f10, z1, fl.flow_to_tensor(l10[0]))
     return SplatMotion(f01, f10, z0, z1)
 
 
