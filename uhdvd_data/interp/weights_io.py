@@ -10,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from ..common.atomic import write_text
+from ..common.atomic import write_bytes, write_text
 from ..common.errors import file_error
 from ..common.hashing import sha256_file
 from .net import InterpNet
@@ -19,16 +19,14 @@ PACKAGE_WEIGHTS = Path(__file__).parent / "weights" / "default.safetensors"
 
 
 def save_interp_weights(model: InterpNet, path: os.PathLike | str, meta: dict | None = None, half: bool = False) -> None:
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     sd = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
           for k, v in model.state_dict().items()}
     cfg = model.config()
-    tmp = path.with_name(".tmp-" + path.name)
-    save_file(sd, str(tmp), metadata={"config": json.dumps(cfg)})
-    os.replace(tmp, path)
+    write_bytes(path, save(sd, metadata={"config": json.dumps(cfg)}), fsync=True)  # atomic, umask permissions
     write_text(path.with_suffix(".json"), json.dumps(dict(meta or {}, **cfg), indent=2, sort_keys=True) + "\n")
 
 

@@ -41,11 +41,13 @@ def save_model_file(model: torch.nn.Module, path: Path, meta: dict) -> None:
         if save_weights is not None:
             save_weights(model, str(path), meta)
             return
-    from safetensors.torch import save_file
+    from safetensors.torch import save
+
+    from uhdvd_data.common.atomic import write_bytes, write_text
 
     sd = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    save_file(sd, str(path), metadata={"arch": str(arch)})
-    path.with_suffix(".json").write_text(json.dumps(meta, indent=1, default=str))
+    write_bytes(path, save(sd, metadata={"arch": str(arch)}), fsync=True)
+    write_text(path.with_suffix(".json"), json.dumps(meta, indent=1, default=str))
 
 
 def load_model_file(model: torch.nn.Module, path: Path) -> None:
