@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from uhdvd_data.interp import timegrid
-from uhdvd_data.interp.methods import BlendMethod, DisMethod, NetworkMethod, to_tensor
+from uhdvd_data.interp.methods import BlendMethod, DisMethod, NetworkMethod, border_ramp, to_tensor
 from uhdvd_data.interp.net import InterpNet
 from uhdvd_data.interp.tiling import tiled
 
@@ -42,6 +42,26 @@ def test_trained_head_changes_output():
     a = dis.frame_tensor(dis.prepare(f0, f1), 0.5)
     b = net.frame_tensor(net.prepare(f0, f1), 0.5)
     assert not torch.equal(a, b)
+
+
+def test_border_ramp():
+    r = border_ramp(10, 20, 4, "cpu")[0, 0]
+    assert r.shape == (10, 20) and float(r[0, 10]) == 0.0 and float(r[9, 10]) == 0.0 and float(r[5, 0]) == 0.0
+    assert float(r[5, 10]) == 1.0 and abs(float(r[2, 10]) - 0.5) < 1e-6 and float(r.min()) >= 0.0
+
+
+def test_network_fades_to_dis_at_the_image_edges():
+    f0, f1 = moving_frames(2, size=(96, 128), speed=4.0)
+    model = InterpNet(k=5, widths=(8, 8, 8))
+    torch.nn.init.normal_(model.head[-1].weight, std=0.05)
+    dis = DisMethod()
+    a = dis.frame_tensor(dis.prepare(f0, f1), 0.5)
+    faded, raw = NetworkMethod(model, border=16), NetworkMethod(model, border=0)
+    b = faded.frame_tensor(faded.prepare(f0, f1), 0.5)
+    c = raw.frame_tensor(raw.prepare(f0, f1), 0.5)
+    assert torch.equal(b[..., 0, :], a[..., 0, :]) and torch.equal(b[..., :, -1], a[..., :, -1])  # edges: dis
+    assert torch.allclose(b[..., 16:-16, 16:-16], c[..., 16:-16, 16:-16])  # interior: the network
+    assert not torch.equal(c[..., 0, :], a[..., 0, :])
 
 
 def test_t_gate_gives_dis_at_the_ends():

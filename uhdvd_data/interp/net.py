@@ -113,7 +113,10 @@ class InterpNet(nn.Module):
             e[:, c] = 1.0
             kernels.append(e + d)
         dm = out[:, 4 * k : 4 * k + 1]
-        mask = (weight.float() + dm).clamp(0.0, 1.0)
+        wf = weight.float()
+        # where the flow baseline has only one valid frame (the other's sample lies outside its image: weight exactly
+        # 0 or 1) the residual may not bring the invalid frame back
+        mask = torch.where((wf > 0) & (wf < 1), (wf + dm).clamp(0.0, 1.0), wf)
         p = (c, c, c, c)
         s0 = sepconv(F.pad(w0.float(), p, mode="replicate"), kernels[0], kernels[1])
         s1 = sepconv(F.pad(w1.float(), p, mode="replicate"), kernels[2], kernels[3])

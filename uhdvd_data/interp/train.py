@@ -124,7 +124,7 @@ def synthetic_sample(rng: np.random.Generator, size, photos, motion_max: float):
 
 def make_batch(samples, crop: int, rng: np.random.Generator, device, crops_per_sample: int = 1, motion: str = "fused"):
     """Flows on each whole sample (as at inference, where flow sees the full frame), pre-warp, then
-    `crops_per_sample` random crops away from the borders. Returns the network inputs and the truth."""
+    `crops_per_sample` random crops anywhere in the frame. Returns the network inputs and the truth."""
     cols: list[list[torch.Tensor]] = [[] for _ in range(6)]
     ts = []
     for f0, f1, ft, t in samples:
@@ -141,10 +141,9 @@ def make_batch(samples, crop: int, rng: np.random.Generator, device, crops_per_s
         w0, w1, wt = motionmod.prewarp(x0, x1, motion, t)
         gt = torch.from_numpy(ft).permute(2, 0, 1)[None].float().to(device)
         h, w = f0.shape[:2]
-        my, mx = min(MARGIN, (h - crop) // 2), min(MARGIN, (w - crop) // 2)
-        for _ in range(crops_per_sample):
-            y0 = int(rng.integers(my, h - crop - my + 1))
-            xs0 = int(rng.integers(mx, w - crop - mx + 1))
+        for _ in range(crops_per_sample):  # anywhere, image edges included (inference sees them too)
+            y0 = int(rng.integers(0, h - crop + 1))
+            xs0 = int(rng.integers(0, w - crop + 1))
             for col, tens in zip(cols, (w0, w1, x0, x1, wt, gt)):
                 col.append(tens[:, :, y0 : y0 + crop, xs0 : xs0 + crop])
             ts.append(t)
