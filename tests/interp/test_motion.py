@@ -41,7 +41,7 @@ def test_fused_beats_plain_on_a_fast_independent_mover(occluder_scene):
     fused, _ = _frames(occluder_scene, js, "fused")
     p = np.mean([_psnr(a, b) for a, b in zip(plain, truth)])
     f = np.mean([_psnr(a, b) for a, b in zip(fused, truth)])
-    assert f > p + 2.0, (p, f)  # measured 25.8 -> 29.3 dB
+    assert f > p + 3.0, (p, f)  # measured 25.8 -> 31.0 dB
 
 
 def test_fused_is_deterministic(occluder_scene):
@@ -67,7 +67,8 @@ def test_prewarp_flows_are_fp32_and_masks_in_range(occluder_scene):
     x0 = torch.from_numpy(f0).permute(2, 0, 1)[None].float() / 255
     x1 = torch.from_numpy(f1).permute(2, 0, 1)[None].float() / 255
     ft0, ft1, v0, v1 = mm.flows_to(motion, 0.3, 180, 320, "cpu")
-    assert ft0.dtype == torch.float32 and ft0.shape == (1, 2, 180, 320) and v0 is None
+    assert ft0.dtype == torch.float32 and ft0.shape == (1, 2, 180, 320) and v0.shape == (1, 1, 180, 320)
+    assert float(v0.min()) >= 0.0 and float(v1.max()) <= 1.0 + 1e-6 and float(v0.mean()) > 0.8
     w0, w1, wt = mm.prewarp(x0, x1, motion, 0.3)
     assert w0.shape == x0.shape and float(wt.min()) >= 0.0 and float(wt.max()) <= 1.0
 

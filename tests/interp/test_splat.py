@@ -66,8 +66,9 @@ def test_uniform_translation_gives_exact_intermediate_flows():
     f01, f10 = _const_flow(h, w, d, -1.0), _const_flow(h, w, -d, 1.0)
     z = torch.zeros(1, 1, h, w)
     for t in (0.25, 0.5, 0.8):
-        ft0, ft1 = splat.motion_at_t(f01, f10, z, z, t)
+        ft0, ft1, v0, v1 = splat.motion_at_t(f01, f10, z, z, t)
         assert torch.allclose(ft0, -t * f01, atol=1e-5) and torch.allclose(ft1, (1 - t) * f01, atol=1e-5)
+        assert torch.equal(v0, torch.ones_like(v0)) and torch.equal(v1, torch.ones_like(v1))
 
 
 def test_moving_object_takes_its_own_motion_at_t():
@@ -82,7 +83,7 @@ def test_moving_object_takes_its_own_motion_at_t():
     z1 = torch.zeros(1, 1, h, w)
     z0[..., 20:28] = -math.inf  # background about to be covered: occluded in frame 1
     z1[..., 10:18] = -math.inf  # background revealed: occluded in frame 0
-    ft0, ft1 = splat.motion_at_t(f01, f10, z0, z1, 0.5)
+    ft0, ft1, _, _ = splat.motion_at_t(f01, f10, z0, z1, 0.5)
     assert torch.allclose(ft0[0, 0, :, 14:24], torch.full((h, 10), -4.0), atol=1e-5)  # object at x = 14..23
     assert torch.allclose(ft1[0, 0, :, 14:24], torch.full((h, 10), 4.0), atol=1e-5)
     assert torch.allclose(ft0[0, 0, :, 30:], torch.zeros(h, w - 30), atol=1e-6)  # background far away: still
@@ -103,3 +104,17 @@ def test_occluded_pixels_follow_the_layer_at_low_priority():
     # where covered only by such pixels, the mass stays a normal float32
     num, cover = splat.forward_splat(torch.ones(1, 1, 1, 1), torch.zeros(1, 2, 1, 1), torch.full((1, 1, 1, 1), splat.OCCLUDED_Z))
     assert float(num) > 1e-37 and float(cover) == 1.0
+
+
+def test_visibility_is_carried_by_the_splats():
+    """Static background, frame 1's pixels at x = 4..7 unmatched in frame 0 (revealed there, at low priority):
+    at any t what lands on x = 4..7 comes only from frame 1, so it is not visible in frame 0."""
+    h, w = 4, 12
+    f = torch.zeros(1, 2, h, w)
+    z0 = torch.zeros(1, 1, h, w)
+    z0[..., 4:8] = -math.inf  # frame 0 has something else there (the object that left), unmatched: no splat
+    z1 = torch.zeros(1, 1, h, w)
+    z1[..., 4:8] = splat.OCCLUDED_Z
+    _, _, v0, v1 = splat.motion_at_t(f, f, z0, z1, 0.3)
+    assert torch.equal(v0[..., 4:8], torch.zeros(1, 1, h, 4)) and torch.equal(v1[..., 4:8], torch.ones(1, 1, h, 4))
+    assert torch.equal(v0[..., :4], torch.ones(1, 1, h, 4)) and torch.equal(v0[..., 8:], torch.ones(1, 1, h, 4))

@@ -4,7 +4,7 @@ Two kinds (`--motion`):
 
 * "fused" (default): at flow resolution (long side <= max_side), DIS flow both ways, improved by feature-matched motion
   layers and per-pixel candidate fusion (interp.fusion: tracks large independent motion and sharpens motion
-  boundaries), then motion at t by forward softmax splatting (interp.splat), upscaled to full size;
+  boundaries), then motion and visibility at t by forward softmax splatting (interp.splat), upscaled to full size;
 * "plain": DIS flow both ways and the linear-motion approximation of the flows at t (the classical baseline).
 
 Both warp bicubically in fp32 and give zero blend weight to a frame whose sample falls outside its image.
@@ -87,12 +87,16 @@ def pair_motion(img0: np.ndarray, img1: np.ndarray, device: torch.device | str =
 
 
 def flows_to(motion: PairMotion, t: float, h: int, w: int, device) -> tuple[torch.Tensor, ...]:
-    """(F_t->0, F_t->1, vis0, vis1) at full resolution on `device`; vis: plain motion's occlusion masks or None."""
+    """(F_t->0, F_t->1, vis0, vis1) at full resolution on `device`; vis: visibility in each frame (fused: from the
+    splats; plain: the forward-backward masks when occlusion=True, else None)."""
     if motion.fused is not None:
         m = motion.fused
-        ft0, ft1 = splat.motion_at_t(m.f01, m.f10, m.z0, m.z1, t)
+        ft0, ft1, v0, v1 = splat.motion_at_t(m.f01, m.f10, m.z0, m.z1, t)
         ft0, ft1 = (fl.upscale_flow(f.float(), h, w).to(device) for f in (ft0, ft1))
-        return ft0, ft1, None, None
+        if v0.shape[-2:] != (h, w):
+            v0, v1 = (torch.nn.functional.interpolate(v, size=(h, w), mode="bilinear", align_corners=False)
+                      for v in (v0, v1))
+        return ft0, ft1, v0.float().to(device), v1.float().to(device)
     ft0, ft1 = fl.flows_at_t(motion.f01, motion.f10, t)
     if motion.vis0 is not None:
         return ft0, ft1, fl.backward_warp(motion.vis0, ft0), fl.backward_warp(motion.vis1, ft1)

@@ -67,15 +67,21 @@ def occluded_follow_layer(flow: torch.Tensor, z: torch.Tensor, layer: torch.Tens
 
 
 def motion_at_t(f01: torch.Tensor, f10: torch.Tensor, z0: torch.Tensor, z1: torch.Tensor,
-                t: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """(F_t->0, F_t->1) at time t, (1,2,H,W) each, at the flows' resolution."""
+                t: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(F_t->0, F_t->1, vis0, vis1) at time t, (1,2,H,W) / (1,1,H,W), at the flows' resolution.
+
+    vis0: how much of what arrives at a pixel is visible in frame 0 (every frame-0 pixel is; a frame-1 pixel when it
+    was matched in frame 0, z > OCCLUDED_Z), weighted like the motion; likewise vis1. Holes: 1."""
     one0, one1 = torch.ones_like(z0), torch.ones_like(z1)
-    n0, c0 = forward_splat(torch.cat([-t * f01, (1 - t) * f01, one0], 1), t * f01, z0)
-    n1, c1 = forward_splat(torch.cat([t * f10, -(1 - t) * f10, one1], 1), (1 - t) * f10, z1)
+    m0, m1 = (z0 > OCCLUDED_Z).to(z0.dtype), (z1 > OCCLUDED_Z).to(z1.dtype)
+    n0, c0 = forward_splat(torch.cat([-t * f01, (1 - t) * f01, one0, m0, one0], 1), t * f01, z0)
+    n1, c1 = forward_splat(torch.cat([t * f10, -(1 - t) * f10, m1, one1, one1], 1), (1 - t) * f10, z1)
     num = n0 + n1
-    mass = num[:, 4:5]
+    mass = num[:, 6:7]
     hole = c0 + c1 < 1e-3  # where covered, mass >= exp(OCCLUDED_Z) * 1e-3: no underflow in float32
-    res = num[:, :4] / torch.where(hole, torch.ones_like(mass), mass)
+    res = num[:, :6] / torch.where(hole, torch.ones_like(mass), mass)
     lin0 = -(1 - t) * t * f01 + t * t * f10
     lin1 = (1 - t) * (1 - t) * f01 - t * (1 - t) * f10
-    return torch.where(hole, lin0, res[:, 0:2]), torch.where(hole, lin1, res[:, 2:4])
+    ones = torch.ones_like(mass)
+    return (torch.where(hole, lin0, res[:, 0:2]), torch.where(hole, lin1, res[:, 2:4]),
+            torch.where(hole, ones, res[:, 4:5]), torch.where(hole, ones, res[:, 5:6]))
