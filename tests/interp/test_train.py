@@ -74,7 +74,7 @@ def test_packaged_checkpoint_and_auto_decision(monkeypatch):
     card = _json.loads(PACKAGE_WEIGHTS.with_suffix(".json").read_text())
     if card.get("auto_use") is False:
         assert packaged_weights_status() == "disabled"
-        assert m.name == "dis" and msgs and "did not beat dis" in msgs[0]
+        assert m.name == "dis" and msgs and "did not beat dis by the required 1 dB" in msgs[0]
         assert make_method("network", device="cpu").weights_sha256 == sha
     else:
         assert m.name == "network" and m.weights_sha256 == sha and not msgs

@@ -74,8 +74,9 @@ def make_method(method: str = "auto", weights=None, device=None, dtype=None, til
             from .weights_io import packaged_weights_status
 
             if method == "auto" and not os.environ.get("UHDVD_INTERP_WEIGHTS") and packaged_weights_status() == "disabled":
-                warn_fn("--method auto uses dis: the packaged network weights did not beat dis on the held-out "
-                        "benchmark (see uhdvd_data/interp/weights/MODEL_CARD.md); --method network uses them anyway")
+                warn_fn("--method auto uses dis: the packaged network weights did not beat dis by the required 1 dB on "
+                        "the held-out benchmark (see uhdvd_data/interp/weights/MODEL_CARD.md); --method network uses "
+                        "them anyway")
             else:
                 warn_fn("no trained interpolation weights found; using --method dis (flow warp + blend)")
             method = "dis"
