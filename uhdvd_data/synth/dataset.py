@@ -32,6 +32,7 @@ from ..common.images import encode_image
 from ..interp.store import InterpClip
 from .blur import WindowAverager, sharp_output
 from .crf import Codec, Transfer, get_transfer
+from .output import clean_leftovers, finish_manifest, shard_manifest_path
 from .realism import add_noise, jpeg_roundtrip, pair_rng, parse_noise
 from .windows import Layout, Window, check_window, layout
 
@@ -321,45 +322,6 @@ def run_chunk(plan: ClipPlan, windows: Sequence[Window], cfg: SynthConfig, tf: T
 # ---------------------------------------------------------------- orchestration
 
 CHUNK_PAIRS = 48
-DEFINITIONS = {
-    "exposure_s": "window / out_fps: the simulated exposure time of the blurry frame",
-    "duty_cycle": "window / factor: frames averaged per source frame interval (factor = out_fps / src_fps); "
-                  "1.0 means the exposure spans the whole interval, < 1 leaves gaps between exposures, > 1 overlaps",
-    "src_frame": "captured source frame index at the window centre (empty when the centre is an interpolated frame)",
-    "start_idx/end_idx": "first/last interpolated frame index averaged (inclusive)",
-    "pair_idx": "0.. within a clip, in time order; consecutive pair_idx are consecutive windows",
-    "segment": "scene segment of the window (from interp frames.csv); consecutive pairs with different segments "
-               "straddle a scene cut: a video model should reset its recurrent state there",
-}
-
-
-def shard_manifest_path(manifest: Path, shard: tuple[int, int] | None) -> Path:
-    if shard is None:
-        return manifest
-    i, n = shard
-    return manifest.with_name(f"{manifest.stem}.shard-{i}-of-{n}{manifest.suffix}")
-
-
-def relativize(rows: list[dict], manifest: Path) -> None:
-    base = manifest.parent.resolve()
-    for r in rows:
-        for col in ("blur_path", "sharp_path"):
-            r[col] = Path(os.path.relpath(Path(r[col]).resolve(), base)).as_posix()
-
-
-def clean_leftovers(out_dirs: Sequence[Path], manifest_out: Path) -> int:
-    """Remove temp files of interrupted atomic writes, only in this run's clip folders and for this manifest
-    (other shards may be writing into the same dataset/ and manifests/ folders right now)."""
-    from ..common.atomic import TMP_PREFIX, clean_temp_files
-
-    n = sum(clean_temp_files(d) for d in out_dirs if d.exists())
-    for name in (manifest_out.name, manifest_out.with_suffix(".json").name):
-        for p in manifest_out.parent.glob(f"{TMP_PREFIX}{name}.*"):
-            p.unlink(missing_ok=True)
-            n += 1
-    return n
-
-
 def assign(clip_ids: list[str], cfg: SynthConfig) -> dict[str, str]:
     from .splits import assign_splits, read_splits
 
@@ -442,28 +404,3 @@ def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.P
                               dict(cfg.as_dict(), interp=str(interp_root), out=str(out_root)), shard)
     return {"manifest": manifest_out, "pairs": len(rows), "skipped": skipped, "clips": len(plans),
             "unfinished": unfinished}
-
-
-def finish_manifest(manifest_out: Path, rows: list[dict], plans: list, tool: str, config: dict, shard) -> dict:
-    """Make row paths relative to the manifest, write it with its JSON sidecar; returns the skip counts."""
-    relativize(rows, manifest_out)
-    skipped = {
-        "boundary": sum(p.layout.skipped_boundary for p in plans),
-        "cut": sum(p.layout.skipped_cut for p in plans),
-        "clips_without_windows": sorted(p.clip_id for p in plans if not p.windows),
-    }
-    sidecar = {
-        "tool": tool,
-        "tool_version": __version__,
-        "config": config,
-        "shard": None if shard is None else f"{shard[0]}/{shard[1]}",
-        "clips": sorted(p.clip_id for p in plans),
-        "splits": {p.clip_id: p.split for p in sorted(plans, key=lambda q: q.clip_id)},
-        "skipped": skipped,
-        "definitions": DEFINITIONS,
-    }
-    from .manifest import write_manifest
-
-    write_manifest(manifest_out, rows, sidecar)
-    return skipped
-

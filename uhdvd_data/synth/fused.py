@@ -23,16 +23,14 @@ from .dataset import (
     PairFinisher,
     SynthConfig,
     assign,
-    clean_leftovers,
     fingerprint,
-    finish_manifest,
     make_row,
     no_window_error,
     pair_paths,
     prepare_out_dir,
-    shard_manifest_path,
     write_marker,
 )
+from .output import clean_leftovers, finish_manifest, shard_manifest_path
 from .windows import Window, layout
 
 

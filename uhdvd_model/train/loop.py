@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from uhdvd_data.common.device import autocast, pick_device, pick_dtype
 from uhdvd_data.common.errors import UserError
@@ -28,13 +27,14 @@ from uhdvd_data.common.images import read_image
 
 from ..data.clips import ClipDataset
 from ..data.loader import WaitMeter, infinite_batches
-from ..data.manifest import Clip, choose_validation, read_manifest
-from ..eval.metrics import mean, psnr, to_uint8
+from ..data.manifest import choose_validation, read_manifest
 from . import checkpoint as ck
 from . import ddp
 from .config import TrainConfig, save_yaml, validate
+from .curves import write_curves
 from .ema import EMA
 from .losses import multiscale_loss
+from .validate import run_validation
 
 CPU_CROP, GPU_CROP = 256, 512
 CPU_STEPS, GPU_STEPS = 50, 300_000  # auto --steps: a short CPU run (~30 min on 2 cores at crop 256); paper schedule on CUDA
@@ -92,78 +92,6 @@ def seed_everything(seed: int) -> None:
 
 
 # ------------------------------------------------------------------------------------------------------ validation
-def _pad(x: torch.Tensor, multiple: int) -> torch.Tensor:
-    h, w = x.shape[-2:]
-    ph, pw = (-h) % multiple, (-w) % multiple
-    return F.pad(x, (0, pw, 0, ph), mode="replicate") if (ph or pw) else x
-
-
-def _to_tensor(img: np.ndarray, device) -> torch.Tensor:
-    scale = 65535.0 if img.dtype == np.uint16 else 255.0
-    t = torch.from_numpy(img.astype(np.float32) / scale - 0.5).permute(2, 0, 1)[None]
-    return t.to(device)
-
-
-@torch.no_grad()
-def run_validation(model, clips: list[Clip], device, dtype, multiple: int, max_frames: int) -> tuple[float, float]:
-    """Mean PSNR (RGB, 8-bit rounded, no crop) of the model and of the blurry input over the validation frames."""
-    was_training = model.training
-    model.eval()
-    got, base = [], []
-    for clip in clips:
-        prev = None
-        n = len(clip) if max_frames <= 0 else min(len(clip), max_frames)
-        for i in range(n):
-            b, s = read_image(clip.blur[i]), read_image(clip.sharp[i])
-            x = _to_tensor(b, device)
-            h, w = x.shape[-2:]
-            xp = _pad(x, multiple)
-            prev = xp if prev is None else _pad(prev, multiple)
-            with autocast(device, dtype):
-                out = model(xp, prev)[0].float()[..., :h, :w]
-            prev = out
-            img = ((out[0] + 0.5) * 255.0 + 0.5).floor().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).cpu().numpy()
-            got.append(psnr(img, to_uint8(s)))
-            base.append(psnr(to_uint8(b), to_uint8(s)))
-    model.train(was_training)
-    return mean(got), mean(base)
-
-
-def write_curves(path: Path, history: dict, title: str) -> None:
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from uhdvd_data.common.atomic import write_bytes
-
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8))
-    if history["loss"]:
-        s, v = zip(*history["loss"])
-        a1.plot(s, v, lw=1)
-        if min(v) > 0:
-            a1.set_yscale("log")
-    a1.set_xlabel("step")
-    a1.set_ylabel("train loss")
-    a1.grid(alpha=0.3)
-    if history["val"]:
-        s, p, b = zip(*history["val"])
-        a2.plot(s, p, "o-", label="model")
-        a2.plot(s, b, "--", color="gray", label="blurry input")
-        a2.legend()
-    a2.set_xlabel("step")
-    a2.set_ylabel("validation PSNR (dB)")
-    a2.grid(alpha=0.3)
-    fig.suptitle(title)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    write_bytes(path, buf.getvalue())
-
-
 # ------------------------------------------------------------------------------------------------------------ train
 def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict:
     """Train per `cfg`; returns a summary dict (also written to the log)."""
