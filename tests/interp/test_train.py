@@ -78,3 +78,16 @@ def test_packaged_checkpoint_and_auto_decision(monkeypatch):
         assert make_method("network", device="cpu").weights_sha256 == sha
     else:
         assert m.name == "network" and m.weights_sha256 == sha and not msgs
+
+
+@pytest.mark.parametrize("motion", ["fused", "plain"])
+def test_make_batch_with_several_samples(motion):
+    """Each sample gets its own pair motion (a batch of several rendered samples, as with --crops-per-sample < --batch)."""
+    import numpy as np
+
+    from uhdvd_data.interp.train import make_batch, synthetic_sample
+
+    rng = np.random.default_rng(0)
+    samples = [synthetic_sample(rng, (48, 64), ("astronaut",), 8.0) for _ in range(3)]
+    (w0, w1, x0, x1, wt, gt), ts = make_batch(samples, 32, rng, "cpu", crops_per_sample=2, motion=motion)
+    assert w0.shape == (6, 3, 32, 32) and wt.shape == (6, 1, 32, 32) and ts.shape == (6,)

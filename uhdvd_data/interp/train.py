@@ -135,10 +135,10 @@ def make_batch(samples, crop: int, rng: np.random.Generator, device, crops_per_s
         if rng.random() < 0.5:
             f0, f1, ft = f0[::-1], f1[::-1], ft[::-1]
         f0, f1, ft = (np.ascontiguousarray(a) for a in (f0, f1, ft))
-        motion = motionmod.pair_motion(f0, f1, device, motion=motion)
+        pair = motionmod.pair_motion(f0, f1, device, motion=motion)
         x0 = torch.from_numpy(f0).permute(2, 0, 1)[None].float().to(device) / 255.0
         x1 = torch.from_numpy(f1).permute(2, 0, 1)[None].float().to(device) / 255.0
-        w0, w1, wt = motionmod.prewarp(x0, x1, motion, t)
+        w0, w1, wt = motionmod.prewarp(x0, x1, pair, t)
         gt = torch.from_numpy(ft).permute(2, 0, 1)[None].float().to(device)
         h, w = f0.shape[:2]
         for _ in range(crops_per_sample):  # anywhere, image edges included (inference sees them too)
