@@ -31,13 +31,17 @@ def as_uint8(img: np.ndarray) -> np.ndarray:
     return img
 
 
+def downscale(img: np.ndarray, scale: float) -> np.ndarray:
+    """Area-downscale an image by `scale` (<= 1) to the flow resolution (at least 8 px a side)."""
+    if scale == 1.0:
+        return img
+    h, w = img.shape[:2]
+    return cv2.resize(img, (max(8, round(w * scale)), max(8, round(h * scale))), interpolation=cv2.INTER_AREA)
+
+
 def _gray_small(img: np.ndarray, scale: float) -> np.ndarray:
     """HxWx3 uint8/uint16/float -> downscaled uint8 grayscale."""
-    g = cv2.cvtColor(np.ascontiguousarray(as_uint8(img)), cv2.COLOR_RGB2GRAY)
-    if scale != 1.0:
-        h, w = g.shape
-        g = cv2.resize(g, (max(8, round(w * scale)), max(8, round(h * scale))), interpolation=cv2.INTER_AREA)
-    return g
+    return downscale(cv2.cvtColor(np.ascontiguousarray(as_uint8(img)), cv2.COLOR_RGB2GRAY), scale)
 
 
 def flow_scale(shape: tuple[int, ...], max_side: int) -> float:

@@ -8,8 +8,8 @@ at flow resolution:
   previous layers did not explain (camera, then each large independent mover) -> one dense flow per layer;
 * fusion: per pixel, the candidate flow (DIS, DIS of a neighbour 4-24 px away, each layer) with the lowest local
   photometric error |I0(x) - I1(x + f(x))| (window mean) replaces DIS only when it beats DIS by `margin`; pixels whose
-  DIS target lies outside the image are left alone (no photometric evidence there). Neighbour candidates sharpen
-  motion boundaries, where patch-based flow bleeds across.
+  flow leaves the image (no photometric evidence there) take the dominant layer's flow (the camera, mostly), or keep
+  DIS when no layer was found. Neighbour candidates sharpen motion boundaries, where patch-based flow bleeds across.
 
 Pure functions: uint8 grayscale / float tensors in, flows out.
 """
@@ -106,9 +106,13 @@ def layer_flows(g0: np.ndarray, g1: np.ndarray) -> tuple[list[np.ndarray], list[
     return f01, f10
 
 
+def match_error(x0: torch.Tensor, x1: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+    """(B,1,H,W) photometric error |x0(x) - x1(x + f(x))|, mean over channels."""
+    return (x0 - backward_warp(x1, f)).abs().mean(1, keepdim=True)
+
+
 def _window_error(x0: torch.Tensor, x1: torch.Tensor, f: torch.Tensor, window: int) -> torch.Tensor:
-    e = (x0 - backward_warp(x1, f)).abs().mean(1, keepdim=True)
-    return F.avg_pool2d(e, window, 1, window // 2, count_include_pad=False)
+    return F.avg_pool2d(match_error(x0, x1, f), window, 1, window // 2, count_include_pad=False)
 
 
 def fuse(x0: torch.Tensor, x1: torch.Tensor, flow: torch.Tensor, extra: list[torch.Tensor] = (),

@@ -101,8 +101,7 @@ class DisMethod(Method):
         return st
 
     def frame_tensor(self, st, t):
-        w0, w1, wt = motionmod.prewarp(st.x0, st.x1, st.motion, t)
-        return wt * w0 + (1 - wt) * w1
+        return motionmod.blend(*motionmod.prewarp(st.x0, st.x1, st.motion, t))
 
     def describe(self):
         return dict(super().describe(), flow="opencv-dis", motion=self.motion, flow_preset=self.flow_preset,
@@ -138,7 +137,7 @@ class NetworkMethod(DisMethod):
         out = tiled(run, [w0, w1, st.x0, st.x1, wt], self.tile, self.tile_overlap)
         if self.border:  # near the image edges (never seen in training crops) fade to the flow baseline
             r = border_ramp(out.shape[-2], out.shape[-1], self.border, out.device)
-            base = wt * w0 + (1 - wt) * w1
+            base = motionmod.blend(w0, w1, wt)
             out = base + r * (out - base)  # exactly dis where the network adds nothing or r = 0
         return out
 

@@ -47,10 +47,7 @@ class PairMotion:
 
 def _small(img: np.ndarray, scale: float) -> tuple[np.ndarray, torch.Tensor]:
     """(uint8 grayscale, (1,3,h,w) float32 0..1) at the flow resolution."""
-    rgb = np.ascontiguousarray(fl.as_uint8(img))
-    if scale != 1.0:
-        h, w = rgb.shape[:2]
-        rgb = cv2.resize(rgb, (max(8, round(w * scale)), max(8, round(h * scale))), interpolation=cv2.INTER_AREA)
+    rgb = fl.downscale(np.ascontiguousarray(fl.as_uint8(img)), scale)
     x = torch.from_numpy(rgb).permute(2, 0, 1)[None].float() / 255.0
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), x
 
@@ -63,9 +60,7 @@ def fused_motion(img0: np.ndarray, img1: np.ndarray, max_side: int = 1024, prese
     l01, l10 = fusion.layer_flows(g0, g1)
     f01 = fusion.fuse(x0, x1, fl.flow_to_tensor(d01), [fl.flow_to_tensor(f) for f in l01])
     f10 = fusion.fuse(x1, x0, fl.flow_to_tensor(d10), [fl.flow_to_tensor(f) for f in l10])
-    err0 = (x0 - fl.backward_warp(x1, f01)).abs().mean(1, keepdim=True)
-    err1 = (x1 - fl.backward_warp(x0, f10)).abs().mean(1, keepdim=True)
-    z0, z1 = splat.weights_from_error(err0, err1)
+    z0, z1 = splat.weights_from_error(fusion.match_error(x0, x1, f01), fusion.match_error(x1, x0, f10))
     if l01:
         f01, z0 = splat.occluded_follow_layer(f01, z0, fl.flow_to_tensor(l01[0]))
         f10, z1 = splat.occluded_follow_layer(f10, z1, fl.flow_to_tensor(l10[0]))
@@ -101,6 +96,11 @@ def flows_to(motion: PairMotion, t: float, h: int, w: int, device) -> tuple[torc
     if motion.vis0 is not None:
         return ft0, ft1, fl.backward_warp(motion.vis0, ft0), fl.backward_warp(motion.vis1, ft1)
     return ft0, ft1, None, None
+
+
+def blend(w0: torch.Tensor, w1: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """The flow baseline's frame at t: the two pre-warped frames mixed by the weight of frame 0."""
+    return weight * w0 + (1 - weight) * w1
 
 
 def prewarp(x0: torch.Tensor, x1: torch.Tensor, motion: PairMotion, t: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -57,8 +57,10 @@ def make_method(method: str = "auto", weights=None, device=None, dtype=None, til
 
     if method not in ("auto", "network", "dis", "blend"):
         raise UserError(f"unknown --method {method!r} (choose from auto, network, dis, blend)")
-    if motion not in ("fused", "plain"):
-        raise UserError(f"unknown --motion {motion!r} (choose from fused, plain)")
+    from .motion import MOTIONS
+
+    if motion not in MOTIONS:
+        raise UserError(f"unknown --motion {motion!r} (choose from {', '.join(MOTIONS)})")
     dev = device if isinstance(device, torch.device) else pick_device(device)
     dt = dtype if isinstance(dtype, torch.dtype) else pick_dtype(dtype, dev)
     if method in ("auto", "network"):

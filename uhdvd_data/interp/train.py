@@ -233,7 +233,7 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
         loss.backward()
         opt.step()
         with torch.no_grad():
-            dis = _charbonnier(wt * w0 + (1 - wt) * w1, gt)
+            dis = _charbonnier(motionmod.blend(w0, w1, wt), gt)
         step += 1
         run_loss += float(loss.detach())
         run_dis += float(dis)
