@@ -89,5 +89,6 @@ def test_make_batch_with_several_samples(motion):
 
     rng = np.random.default_rng(0)
     samples = [synthetic_sample(rng, (48, 64), ("astronaut",), 8.0) for _ in range(3)]
-    (w0, w1, x0, x1, wt, gt), ts = make_batch(samples, 32, rng, "cpu", crops_per_sample=2, motion=motion)
+    (w0, w1, x0, x1, wt, cand, gt), ts = make_batch(samples, 32, rng, "cpu", crops_per_sample=2, motion=motion)
     assert w0.shape == (6, 3, 32, 32) and wt.shape == (6, 1, 32, 32) and ts.shape == (6,)
+    assert cand.shape == (6, 8, 32, 32) and gt.shape == (6, 3, 32, 32)

@@ -36,6 +36,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--motion-max", type=float, default=48.0, help="max synthetic camera motion, px per source frame")
     p.add_argument("--no-t-gate", action="store_true",
                    help="do not fade the network's residual out toward t=0 and t=1 (4 t (1-t) gate)")
+    p.add_argument("--loss", default="charbonnier", choices=["charbonnier", "mse"],
+                   help="training loss (mse weights the large errors around fast movers that dominate PSNR)")
+    p.add_argument("--no-layer", action="store_true",
+                   help="no camera-layer candidate (network inputs/outputs as before 2026-11-25; an --init network "
+                        "without it is otherwise extended)")
     p.add_argument("--footage-ratio", type=float, default=0.5, help="share of footage tuples per batch")
     p.add_argument("--ckpt-every", type=int, default=200)
     p.add_argument("--log-every", type=int, default=20)
@@ -66,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
                       footage_ratio=args.footage_ratio, time_budget_s=args.time_budget * 60.0,
                       ckpt_every=args.ckpt_every, log_every=args.log_every, init=args.init, render=(rh, rw),
                       crops_per_sample=args.crops_per_sample, motion_max=args.motion_max, t_gate=not args.no_t_gate,
-                      motion=args.motion)
+                      motion=args.motion, layer=not args.no_layer, loss=args.loss)
     res = train(cfg, resume=args.resume, log=lambda s: print(s, flush=True))
     print(f"trained {res['steps']} steps; weights: {res['out']}/last.safetensors")
     return 0

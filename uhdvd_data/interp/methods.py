@@ -130,11 +130,16 @@ class NetworkMethod(DisMethod):
         w0, w1, wt = motionmod.prewarp(st.x0, st.x1, st.motion, t)
         stats = image_stats(w0, w1, st.x0, st.x1)
 
-        def run(a, b, c, d, e):
-            with autocast(self.device, self.dtype):
-                return self.model(a, b, c, d, t, e, stats=stats)
+        inputs = [w0, w1, st.x0, st.x1, wt]
+        cand = motionmod.layer_prewarp(st.x0, st.x1, st.motion, t) if self.model.layer else None
+        if cand is not None:
+            inputs.append(cand)
 
-        out = tiled(run, [w0, w1, st.x0, st.x1, wt], self.tile, self.tile_overlap)
+        def run(a, b, c, d, e, f=None):
+            with autocast(self.device, self.dtype):
+                return self.model(a, b, c, d, t, e, stats=stats, cand=f)
+
+        out = tiled(run, inputs, self.tile, self.tile_overlap)
         if self.border:  # near the image edges (never seen in training crops) fade to the flow baseline
             r = border_ramp(out.shape[-2], out.shape[-1], self.border, out.device)
             base = motionmod.blend(w0, w1, wt)

@@ -32,6 +32,8 @@ class SplatMotion:
     f10: torch.Tensor
     z0: torch.Tensor
     z1: torch.Tensor
+    layer01: torch.Tensor | None = None  # dominant (camera) motion layer, both ways; None when no layer was found
+    layer10: torch.Tensor | None = None
 
 
 @dataclass
@@ -61,10 +63,12 @@ def fused_motion(img0: np.ndarray, img1: np.ndarray, max_side: int = 1024, prese
     f01 = fusion.fuse(x0, x1, fl.flow_to_tensor(d01), [fl.flow_to_tensor(f) for f in l01])
     f10 = fusion.fuse(x1, x0, fl.flow_to_tensor(d10), [fl.flow_to_tensor(f) for f in l10])
     z0, z1 = splat.weights_from_error(fusion.match_error(x0, x1, f01), fusion.match_error(x1, x0, f10))
-    if l01:
-        f01, z0 = splat.occluded_follow_layer(f01, z0, fl.flow_to_tensor(l01[0]))
-        f10, z1 = splat.occluded_follow_layer(f10, z1, fl.flow_to_tensor(l10[0]))
-    return SplatMotion(f01, f10, z0, z1)
+    if not l01:
+        return SplatMotion(f01, f10, z0, z1)
+    c01, c10 = fl.flow_to_tensor(l01[0]), fl.flow_to_tensor(l10[0])
+    f01, z0 = splat.occluded_follow_layer(f01, z0, c01)
+    f10, z1 = splat.occluded_follow_layer(f10, z1, c10)
+    return SplatMotion(f01, f10, z0, z1, c01, c10)
 
 
 def pair_motion(img0: np.ndarray, img1: np.ndarray, device: torch.device | str = "cpu", max_side: int = 1024,
@@ -101,6 +105,20 @@ def flows_to(motion: PairMotion, t: float, h: int, w: int, device) -> tuple[torc
 def blend(w0: torch.Tensor, w1: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """The flow baseline's frame at t: the two pre-warped frames mixed by the weight of frame 0."""
     return weight * w0 + (1 - weight) * w1
+
+
+def layer_prewarp(x0: torch.Tensor, x1: torch.Tensor, motion: PairMotion, t: float) -> torch.Tensor | None:
+    """Both frames warped to time t by the dominant (camera) motion layer alone, with their inside-the-image masks:
+    (B,8,H,W) = [warped frame 0, warped frame 1, inside 0, inside 1]; None when the motion has no layer (plain motion,
+    or no layer found). A candidate for the network where the fused motion at t is wrong (around fast movers)."""
+    m = motion.fused
+    if m is None or m.layer01 is None:
+        return None
+    b, _, h, w = x0.shape
+    c0, c1 = fl.flows_at_t(m.layer01, m.layer10, t)  # smooth fields: the linear approximation is exact enough
+    c0, c1 = (fl.upscale_flow(f, h, w).to(x0.device) for f in (c0, c1))
+    out = [fl.backward_warp(x0, c0, mode="bicubic"), fl.backward_warp(x1, c1, mode="bicubic"), fl.inside(c0), fl.inside(c1)]
+    return torch.cat([o.expand(b, -1, -1, -1) for o in out], 1)
 
 
 def prewarp(x0: torch.Tensor, x1: torch.Tensor, motion: PairMotion, t: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -8,7 +8,7 @@ Samples:
 Synthetic samples are rendered at `render` size (default 640x360, like the benchmark), flows are computed on the
 whole frame (as at inference), both frames are pre-warped, then `crops_per_sample` random crops are used.
 Footage samples are crops with a margin around the training crop. Augmentation: flips,
-temporal reversal (t -> 1 - t). Loss: Charbonnier. Optimiser: Adam with cosine decay.
+temporal reversal (t -> 1 - t). Loss: Charbonnier (default) or MSE (`--loss mse`). Optimiser: Adam with cosine decay.
 Checkpoints: <out>/last.safetensors (+ .json) weights and <out>/state.pt (optimizer, step, RNG; tensors and plain
 containers only, loaded with weights_only=True). `--resume` continues from state.pt.
 """
@@ -57,10 +57,19 @@ class TrainConfig:
     init: str | None = None  # start from these weights
     t_gate: bool = True  # residuals scaled by 4 t (1 - t) (see net.InterpNet)
     motion: str = "fused"  # pre-warp motion (interp.motion): fused | plain; use the one you interpolate with
+    loss: str = "charbonnier"  # charbonnier | mse (PSNR is dominated by the few large errors around movers)
+    layer: bool = True  # the camera-layer candidate (net.InterpNet layer=True); an --init network without it is extended
 
 
 def _charbonnier(a, b, eps=1e-3):
     return torch.sqrt((a - b) ** 2 + eps * eps).mean()
+
+
+def _mse(a, b):
+    return ((a - b) ** 2).mean()
+
+
+LOSSES = {"charbonnier": _charbonnier, "mse": _mse}
 
 
 def _q8(x: np.ndarray) -> np.ndarray:
@@ -124,8 +133,9 @@ def synthetic_sample(rng: np.random.Generator, size, photos, motion_max: float):
 
 def make_batch(samples, crop: int, rng: np.random.Generator, device, crops_per_sample: int = 1, motion: str = "fused"):
     """Flows on each whole sample (as at inference, where flow sees the full frame), pre-warp, then
-    `crops_per_sample` random crops anywhere in the frame. Returns the network inputs and the truth."""
-    cols: list[list[torch.Tensor]] = [[] for _ in range(6)]
+    `crops_per_sample` random crops anywhere in the frame. Returns the network inputs (w0, w1, x0, x1, weight,
+    camera-layer candidate (B,8,H,W); a sample without a layer gets the fused pre-warp as stand-in) and the truth."""
+    cols: list[list[torch.Tensor]] = [[] for _ in range(7)]
     ts = []
     for f0, f1, ft, t in samples:
         if rng.random() < 0.5:  # temporal reversal
@@ -139,12 +149,16 @@ def make_batch(samples, crop: int, rng: np.random.Generator, device, crops_per_s
         x0 = torch.from_numpy(f0).permute(2, 0, 1)[None].float().to(device) / 255.0
         x1 = torch.from_numpy(f1).permute(2, 0, 1)[None].float().to(device) / 255.0
         w0, w1, wt = motionmod.prewarp(x0, x1, pair, t)
+        cand = motionmod.layer_prewarp(x0, x1, pair, t)
+        if cand is None:
+            one = torch.ones_like(wt)
+            cand = torch.cat([w0, w1, one, one], 1)
         gt = torch.from_numpy(ft).permute(2, 0, 1)[None].float().to(device)
         h, w = f0.shape[:2]
         for _ in range(crops_per_sample):  # anywhere, image edges included (inference sees them too)
             y0 = int(rng.integers(0, h - crop + 1))
             xs0 = int(rng.integers(0, w - crop + 1))
-            for col, tens in zip(cols, (w0, w1, x0, x1, wt, gt)):
+            for col, tens in zip(cols, (w0, w1, x0, x1, wt, cand, gt)):
                 col.append(tens[:, :, y0 : y0 + crop, xs0 : xs0 + crop])
             ts.append(t)
     out = [torch.cat(c, 0) for c in cols]
@@ -161,8 +175,10 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
     if cfg.init:
         model, _, _ = load_interp_weights(cfg.init)
         model.t_gate = cfg.t_gate
+        if cfg.layer:
+            model = model.with_layer_inputs()
     else:
-        model = InterpNet(k=cfg.k, widths=tuple(cfg.widths), t_gate=cfg.t_gate)
+        model = InterpNet(k=cfg.k, widths=tuple(cfg.widths), t_gate=cfg.t_gate, layer=cfg.layer)
     model.to(device).train()
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     step = 0
@@ -202,7 +218,8 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
         meta = {"render": list(cfg.render), "crops_per_sample": cfg.crops_per_sample, "motion_max": cfg.motion_max,
                 "init": cfg.init, "steps": step, "wall_time_s": round(elapsed, 1), "device": str(device), "crop": cfg.crop,
                 "batch": cfg.batch, "lr": cfg.lr, "seed": cfg.seed, "photos": list(photos),
-                "footage": [str(p) for p in cfg.footage], "loss": "charbonnier", "motion": cfg.motion}
+                "footage": [str(p) for p in cfg.footage], "loss": cfg.loss, "motion": cfg.motion,
+                "layer": model.layer}
         save_interp_weights(model, out / "last.safetensors", meta)
         tmp = out / ".tmp-state.pt"
         torch.save({"optimizer": opt.state_dict(), "step": step, "history": json.dumps(history),
@@ -223,17 +240,17 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
                 samples.append(footage.sample())
             else:
                 samples.append(synthetic_sample(rng, cfg.render, photos, cfg.motion_max))
-        (w0, w1, x0, x1, wt, gt), ts = make_batch(samples, cfg.crop, rng, device, crops_per_sample=cps,
+        (w0, w1, x0, x1, wt, cand, gt), ts = make_batch(samples, cfg.crop, rng, device, crops_per_sample=cps,
                                                   motion=cfg.motion)
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
-        pred = model(w0, w1, x0, x1, ts, wt)
-        loss = _charbonnier(pred, gt)
+        pred = model(w0, w1, x0, x1, ts, wt, cand=cand if model.layer else None)
+        loss = LOSSES[cfg.loss](pred, gt)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         with torch.no_grad():
-            dis = _charbonnier(motionmod.blend(w0, w1, wt), gt)
+            dis = LOSSES[cfg.loss](motionmod.blend(w0, w1, wt), gt)
         step += 1
         run_loss += float(loss.detach())
         run_dis += float(dis)

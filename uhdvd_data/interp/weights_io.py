@@ -50,7 +50,8 @@ def load_interp_weights(path: os.PathLike | str, map_location="cpu") -> tuple[In
     cfg = json.loads(md["config"]) if "config" in md else meta
     if cfg.get("arch", "interpnet") != "interpnet" or "k" not in cfg:
         raise file_error(path, "not an interpolation-network checkpoint (no interpnet config)")
-    model = InterpNet(k=int(cfg["k"]), widths=tuple(cfg["widths"]), t_gate=bool(cfg.get("t_gate", False)))
+    model = InterpNet(k=int(cfg["k"]), widths=tuple(cfg["widths"]), t_gate=bool(cfg.get("t_gate", False)),
+                       layer=bool(cfg.get("layer", False)))
     try:
         model.load_state_dict({k: v.float() for k, v in sd.items()})
     except RuntimeError as e:
