@@ -9,14 +9,17 @@ import torch
 from uhdvd_data.interp import motion as motionmod
 from uhdvd_data.interp.methods import DisMethod, NetworkMethod, to_tensor
 from uhdvd_data.interp.net import InterpNet
-from uhdvd_data.interp.synthetic import Scene, load_photo
 from uhdvd_data.interp.weights_io import load_interp_weights, save_interp_weights
 
+from .conftest import moving_frames
 
-def _pan(size=(120, 200), vel=(9.0, 4.0)):
-    sc = Scene(load_photo("astronaut"), None, size, (256.0, 256.0), vel, 0.0, 0.0, 1.0, 0.0)
-    q = [(np.clip(sc.render(t), 0, 1) * 255 + 0.5).astype(np.uint8) for t in (0.0, 1.0)]
-    return sc, q[0], q[1]
+SIZE = (120, 200)
+
+
+def _pan():
+    """Two frames of a 9 px/frame pan (moving_frames) and the truth half-way between them."""
+    f0, f1 = moving_frames(2, size=SIZE, speed=9.0)
+    return moving_frames(2, size=SIZE, speed=4.5)[1], f0, f1
 
 
 def _random_head(model: InterpNet, std: float = 0.05, seed: int = 0) -> InterpNet:
@@ -26,13 +29,13 @@ def _random_head(model: InterpNet, std: float = 0.05, seed: int = 0) -> InterpNe
 
 
 def test_layer_prewarp_follows_the_camera():
-    sc, f0, f1 = _pan()
+    half, f0, f1 = _pan()
     pair = motionmod.pair_motion(f0, f1, "cpu", motion="fused")
     assert pair.fused.layer01 is not None
     x0, x1 = to_tensor(f0, "cpu"), to_tensor(f1, "cpu")
     cand = motionmod.layer_prewarp(x0, x1, pair, 0.5)
     assert cand.shape == (1, 8, 120, 200)
-    truth = torch.from_numpy(sc.render(0.5)).permute(2, 0, 1)[None].float()
+    truth = to_tensor(half, "cpu")
     for k, inside in ((0, cand[:, 6:7]), (1, cand[:, 7:8])):
         warp = cand[:, 3 * k : 3 * k + 3]
         ok = inside.expand_as(warp) > 0.5

@@ -18,6 +18,8 @@ benchmark scenes). g is exactly 0 for a zero head, so such a network still start
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -31,6 +33,7 @@ LAYER_IN = 8  # 2 camera-layer warps, 2 inside masks
 _GATE_BIAS = -4.0  # g = sigmoid(GATE_GAIN d - 4) rescaled so that d = 0 gives exactly 0
 _GATE_GAIN = 20.0  # the gate and mix outputs are scaled up: Adam moves every weight by ~lr per step, so unscaled
 # they would need thousands of steps to open the gate at all (measured: logit 0.1 after 300 steps)
+_GATE_ZERO = 1.0 / (1.0 + math.exp(-_GATE_BIAS))  # sigmoid(_GATE_BIAS): subtracted so that a zero head gives g = 0
 
 
 def _block(cin: int, cout: int) -> nn.Sequential:
@@ -46,6 +49,12 @@ def image_stats(*imgs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     mean = x.mean((2, 3), keepdim=True)
     std = x.std((2, 3), keepdim=True).clamp_min(1e-2)
     return mean, std
+
+
+def stand_in_candidate(w0: torch.Tensor, w1: torch.Tensor) -> torch.Tensor:
+    """The (B,8,H,W) candidate of a pair without a motion layer: the fused pre-warp itself, inside everywhere."""
+    one = torch.ones_like(w0[:, :1])
+    return torch.cat([w0, w1, one, one], 1)
 
 
 class InterpNet(nn.Module):
@@ -128,8 +137,7 @@ class InterpNet(nn.Module):
         parts = norm + [tmap, weight * 2 - 1]
         if self.layer:
             if cand is None:
-                one = torch.ones_like(weight)
-                cand = torch.cat([w0, w1, one, one], 1)
+                cand = stand_in_candidate(w0, w1)
             parts += [(cand[:, 0:3] - mean) / std, (cand[:, 3:6] - mean) / std, cand[:, 6:8] * 2 - 1]
         inp = torch.cat(parts, 1)
         m = self.size_multiple
@@ -149,8 +157,7 @@ class InterpNet(nn.Module):
     @staticmethod
     def mix_layer(out: torch.Tensor, res: torch.Tensor, cand: torch.Tensor) -> torch.Tensor:
         """Gate in the camera-layer candidate; a warp whose sample lies outside its image never contributes."""
-        zero = torch.sigmoid(torch.tensor(_GATE_BIAS))
-        g = (torch.sigmoid(_GATE_GAIN * out[:, 0:1] + _GATE_BIAS) - zero) / (1 - zero)
+        g = (torch.sigmoid(_GATE_GAIN * out[:, 0:1] + _GATE_BIAS) - _GATE_ZERO) / (1 - _GATE_ZERO)
         gc = (0.5 + 0.25 * _GATE_GAIN * out[:, 1:2]).clamp(0.0, 1.0)
         in0, in1 = cand[:, 6:7].float(), cand[:, 7:8].float()
         gc = torch.where((in0 > 0.5) & (in1 > 0.5), gc, in0)

@@ -26,7 +26,7 @@ import torch
 
 from ..common.atomic import write_text
 from . import motion as motionmod
-from .net import DEFAULT_K, DEFAULT_WIDTHS, InterpNet
+from .net import DEFAULT_K, DEFAULT_WIDTHS, InterpNet, stand_in_candidate
 from .scenes import is_cut
 from .synthetic import TRAIN_PHOTOS, random_scene
 from .weights_io import load_interp_weights, save_interp_weights
@@ -65,11 +65,7 @@ def _charbonnier(a, b, eps=1e-3):
     return torch.sqrt((a - b) ** 2 + eps * eps).mean()
 
 
-def _mse(a, b):
-    return ((a - b) ** 2).mean()
-
-
-LOSSES = {"charbonnier": _charbonnier, "mse": _mse}
+LOSSES = {"charbonnier": _charbonnier, "mse": torch.nn.functional.mse_loss}
 
 
 def _q8(x: np.ndarray) -> np.ndarray:
@@ -151,8 +147,7 @@ def make_batch(samples, crop: int, rng: np.random.Generator, device, crops_per_s
         w0, w1, wt = motionmod.prewarp(x0, x1, pair, t)
         cand = motionmod.layer_prewarp(x0, x1, pair, t)
         if cand is None:
-            one = torch.ones_like(wt)
-            cand = torch.cat([w0, w1, one, one], 1)
+            cand = stand_in_candidate(w0, w1)
         gt = torch.from_numpy(ft).permute(2, 0, 1)[None].float().to(device)
         h, w = f0.shape[:2]
         for _ in range(crops_per_sample):  # anywhere, image edges included (inference sees them too)
