@@ -46,27 +46,19 @@ def test_missing_file_names_row_and_column(tmp_path):
         read_manifest(man)
 
 
-def test_bad_split_names_row_and_column(tmp_path):
+@pytest.mark.parametrize("row, column, value, message", [
+    (3, "split", "training", r"row 4, column 'split': 'training' is not one of"),
+    (1, "pair_idx", "0", r"row 2, column 'pair_idx': pair 0 of clip 'a' is also in row 1"),
+])
+def test_bad_cell_names_row_and_column(tmp_path, row, column, value, message):
     man = make_manifest(tmp_path)
 
     def edit(rows, fields):
-        rows[3]["split"] = "training"
+        rows[row][column] = value
         return rows, fields
 
     _rewrite(man, edit)
-    with pytest.raises(UserError, match=r"row 4, column 'split': 'training' is not one of"):
-        read_manifest(man)
-
-
-def test_bad_and_duplicate_pair_idx(tmp_path):
-    man = make_manifest(tmp_path)
-
-    def edit(rows, fields):
-        rows[1]["pair_idx"] = "0"
-        return rows, fields
-
-    _rewrite(man, edit)
-    with pytest.raises(UserError, match=r"row 2, column 'pair_idx': pair 0 of clip 'a' is also in row 1"):
+    with pytest.raises(UserError, match=message):
         read_manifest(man)
 
 
