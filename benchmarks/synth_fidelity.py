@@ -4,7 +4,8 @@ Synthetic-truth footage: `uhdvd_data.demo.render_clip` renders a held-out photo 
 interpolation network) at 30 fps together with its exact 480 fps truth. For every interpolation method, the 30 fps
 frames are interpolated x16, the standard windows (13 frames centred on captured frames, sRGB linear-light average)
 are averaged by the synthesis core, and PSNR (RGB, 8-bit, no border crop) is taken against the same windows averaged
-from the truth frames. Target: >= 45 dB for the network.
+from the truth frames. Target: >= 45 dB for the network. `--camera smooth` scenes are rendered with the synthetic
+module's sensor model (area integration + optics blur; point-sampled before 2026-11-25).
 
     .venv/bin/python benchmarks/synth_fidelity.py [--size 640x360] [--frames 8] [--methods blend,dis-plain,dis,network]
 """
@@ -40,9 +41,17 @@ def blurs(frames, factor: int, window: int, crf: str = "srgb") -> list[np.ndarra
     return out
 
 
-def make_method(name: str, device: str, weights: str | None = None):
-    """blend / dis / network with the default fused motion; a "-plain" suffix uses the classical DIS pre-warp."""
+def make_method(name: str, device: str, weights: str | None = None, scene=None):
+    """blend / dis / network with the default fused motion; a "-plain" suffix uses the classical DIS pre-warp;
+    "oracle" warps with the scene's exact motion (smooth-camera scenes only)."""
     from uhdvd_data.interp.pipeline import make_method as mm
+
+    if name == "oracle":
+        if scene is None:
+            raise ValueError("the oracle needs a scene with exact motion (--camera smooth)")
+        from uhdvd_data.interp.oracle import OracleMethod
+
+        return OracleMethod(scene)
 
     base = name.removesuffix("-plain")
     return mm(base, weights=weights, device=device, motion="plain" if name.endswith("-plain") else "fused")
@@ -51,7 +60,8 @@ def make_method(name: str, device: str, weights: str | None = None):
 def interpolate(frames: np.ndarray, factor: int, method) -> list[np.ndarray]:
     out = [frames[0]]
     for i in range(len(frames) - 1):
-        st = method.prepare(frames[i], frames[i + 1])
+        st = (method.prepare(frames[i], frames[i + 1], t0=float(i)) if getattr(method, "needs_time", False)
+              else method.prepare(frames[i], frames[i + 1]))
         out.extend(method.frame(st, k / factor) for k in range(1, factor))
         out.append(frames[i + 1])
     return out
@@ -69,7 +79,7 @@ def make_clip(camera: str, photo: str, size: tuple[int, int], frames: int, seed:
 
     sc = benchmark_scenes(1, size=(size[1], size[0]), seed=seed)[0]
     truth = [(np.clip(sc.render(i / 16), 0, 1) * 255 + 0.5).astype(np.uint8) for i in range(16 * (frames - 1) + 1)]
-    return SimpleNamespace(truth=truth, frames=truth[::16], factor=16)
+    return SimpleNamespace(truth=truth, frames=truth[::16], factor=16, scene=sc)
 
 
 def main() -> None:
@@ -79,7 +89,7 @@ def main() -> None:
     ap.add_argument("--photos", default="motorcycle", help="comma-separated demo photos (held-out by default)")
     ap.add_argument("--seeds", default="1", help="comma-separated scene seeds")
     ap.add_argument("--motion", default="20,40", help="background motion range, px per video frame")
-    ap.add_argument("--methods", default="blend,dis-plain,dis,network")
+    ap.add_argument("--methods", default="blend,dis-plain,dis,network", help="also: oracle (exact motion; --camera smooth)")
     ap.add_argument("--window", type=int, default=13)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--weights", default=None, help="interpolation network weights (default: packaged, if any)")
@@ -100,7 +110,7 @@ def main() -> None:
             ref = blurs(clip.truth, clip.factor, a.window)
             for name in a.methods.split(","):
                 try:
-                    m = make_method(name, a.device, a.weights)
+                    m = make_method(name, a.device, a.weights, getattr(clip, "scene", None))
                 except Exception as e:  # noqa: BLE001
                     results.setdefault(name, {"error": str(e)})
                     print(f"{name}: skipped ({e})", file=sys.stderr)

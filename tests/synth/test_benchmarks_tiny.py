@@ -64,3 +64,22 @@ def test_fidelity_smooth_camera_clip():
     assert clip.factor == 16 and len(clip.truth) == 33 and len(clip.frames) == 3
     assert clip.truth[0].shape == (64, 96, 3) and clip.frames[1] is clip.truth[16]
     assert not np.array_equal(clip.truth[1], clip.truth[0])  # the camera moves between 480 fps frames
+
+
+def test_fidelity_oracle_method_on_a_smooth_clip():
+    """The exact-motion oracle runs through the benchmark's interpolate/blur path and beats plain blending."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import synth_fidelity as sf
+    finally:
+        sys.path.pop(0)
+    clip = sf.make_clip("smooth", "scene", (160, 90), 3, 2, (20.0, 40.0))
+    ref = sf.blurs(clip.truth, 16, 13)
+    scores = {}
+    for name in ("oracle", "blend"):
+        m = sf.make_method(name, "cpu", None, clip.scene)
+        got = sf.blurs(sf.interpolate(clip.frames, 16, m), 16, 13)
+        scores[name] = float(np.mean([sf.psnr(a, b) for a, b in zip(got, ref)]))
+    assert scores["oracle"] > scores["blend"] + 10, scores
+    with pytest.raises(ValueError, match="exact motion"):
+        sf.make_method("oracle", "cpu")

@@ -4,6 +4,13 @@ A virtual camera pans (plus a little rotation and zoom) over a photo while an oc
 of another photo) moves independently in front of it. `Scene.render(t)` gives the exact frame at time t (t in units
 of source-frame intervals), so interpolated frames can be scored against the truth.
 
+Frames are rendered like a camera forms them, not by point-sampling the photo: the scene is sampled on a grid
+`supersample` times finer than the output, blurred by a Gaussian optics PSF (`psf_sigma` output px) and integrated
+over each output pixel's area. Point-sampling (supersample=1, psf_sigma=0, the renderer before 2026-11-25) makes
+frames that are not shift-consistent: a texture at a half-pixel offset comes out low-passed by the bilinear/bicubic
+kernel, at a whole-pixel offset not, so even warping with the exact motion misses the truth (35-45 dB inside the
+moving occluder of the held-out scenes, against 46-52 dB with the default sensor model; docs/bench_interp.md).
+
 Photos come from scikit-image's bundled sample data. HELDOUT_PHOTOS are the demo module's held-out photos
 (uhdvd_data.demo.photos.HELDOUT_PHOTOS, reserved for benchmarks); TRAIN_PHOTOS never contain them. The default
 checkpoint is trained on TRAIN_PHOTOS only and the fidelity benchmark renders HELDOUT_PHOTOS only.
@@ -54,28 +61,78 @@ class Scene:
     zoom_vel: float  # relative scale change per interval
     occ_pos: tuple[float, float] = (0.0, 0.0)  # occluder top-left in output px at t=0
     occ_vel: tuple[float, float] = (0.0, 0.0)
+    supersample: int = 4  # samples per output pixel along each axis (area integration); 1 = point sampling
+    psf_sigma: float = 0.5  # Gaussian optics blur in output px; 0 = none
 
-    def render(self, t: float) -> np.ndarray:
+    def camera_matrix(self, t: float) -> np.ndarray:
+        """3x3: output pixel at time t -> photo pixel (q = c + S R (p - o))."""
         h, w = self.size
         s = self.scale0 * (1.0 + self.zoom_vel * t)
         a = self.rot0 + self.rot_vel * t
         cx = self.center[0] + self.vel[0] * t * self.scale0
         cy = self.center[1] + self.vel[1] * t * self.scale0
         ca, sa = math.cos(a) * s, math.sin(a) * s
-        # output p -> photo q = c + S R (p - o)
         ox, oy = (w - 1) / 2.0, (h - 1) / 2.0
-        m = np.array([[ca, -sa, cx - ca * ox + sa * oy], [sa, ca, cy - sa * ox - ca * oy]], dtype=np.float64)
-        frame = cv2.warpAffine(self.photo, m, (w, h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
-                               borderMode=cv2.BORDER_REFLECT101)
+        return np.array([[ca, -sa, cx - ca * ox + sa * oy], [sa, ca, cy - sa * ox - ca * oy], [0.0, 0.0, 1.0]])
+
+    def occluder_matrix(self, t: float) -> np.ndarray:
+        """3x3: output pixel at time t -> occluder patch pixel."""
+        px = self.occ_pos[0] + self.occ_vel[0] * t
+        py = self.occ_pos[1] + self.occ_vel[1] * t
+        return np.array([[1.0, 0.0, -px], [0.0, 1.0, -py], [0.0, 0.0, 1.0]])
+
+    def occluder_alpha(self, t: float, sensor: bool = False) -> np.ndarray:
+        """HxW float32 coverage of the occluder at time t (zeros without one): point-sampled, or with sensor=True
+        formed like the frames (its weight in the rendered pixel)."""
+        h, w = self.size
+        if self.occluder is None:
+            return np.zeros((h, w), np.float32)
+        ss, fine = self._fine_grid() if sensor else (1, np.eye(3))
+        a = cv2.warpAffine(np.ascontiguousarray(self.occluder[..., 3]), (self.occluder_matrix(t) @ fine)[:2],
+                           (w * ss, h * ss), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                           borderMode=cv2.BORDER_CONSTANT)
+        return self._integrate(a) if sensor else a
+
+    def exact_flow(self, ta: float, tb: float, occluder: bool = True) -> np.ndarray:
+        """HxWx2 float32: where each pixel seen at time ta is at time tb, minus its position (x, y order).
+
+        A pixel on the occluder at ta (coverage > 0.5) follows the occluder, unless occluder=False (the camera's
+        motion everywhere); every other pixel follows the camera."""
+        h, w = self.size
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+        pts = np.stack([xx, yy, np.ones_like(xx)], -1)
+        cam = pts @ (np.linalg.inv(self.camera_matrix(tb)) @ self.camera_matrix(ta)).T
+        flow = np.stack([cam[..., 0] - xx, cam[..., 1] - yy], -1)
+        on_occ = self.occluder_alpha(ta) > 0.5 if occluder else np.zeros((h, w), bool)
+        flow[on_occ] = (self.occ_vel[0] * (tb - ta), self.occ_vel[1] * (tb - ta))
+        return flow.astype(np.float32)
+
+    def _fine_grid(self) -> tuple[int, np.ndarray]:
+        """Supersampling factor, and the 3x3 map fine-grid pixel u -> output coordinate (u + 0.5) / ss - 0.5."""
+        ss = max(1, int(self.supersample))
+        return ss, np.array([[1.0 / ss, 0.0, 0.5 / ss - 0.5], [0.0, 1.0 / ss, 0.5 / ss - 0.5], [0.0, 0.0, 1.0]])
+
+    def _integrate(self, fine: np.ndarray) -> np.ndarray:
+        """Optics blur and pixel-area integration of a fine-grid image down to the output grid."""
+        ss, _ = self._fine_grid()
+        if self.psf_sigma > 0:
+            fine = cv2.GaussianBlur(fine, (0, 0), self.psf_sigma * ss, borderType=cv2.BORDER_REFLECT101)
+        if ss > 1:
+            fine = cv2.resize(fine, self.size[::-1], interpolation=cv2.INTER_AREA)
+        return fine
+
+    def render(self, t: float) -> np.ndarray:
+        h, w = self.size
+        ss, fine = self._fine_grid()
+        frame = cv2.warpAffine(self.photo, (self.camera_matrix(t) @ fine)[:2], (w * ss, h * ss),
+                               flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT101)
         if self.occluder is not None:
-            px = self.occ_pos[0] + self.occ_vel[0] * t
-            py = self.occ_pos[1] + self.occ_vel[1] * t
-            mo = np.array([[1.0, 0.0, -px], [0.0, 1.0, -py]])
-            occ = cv2.warpAffine(self.occluder, mo, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            occ = cv2.warpAffine(self.occluder, (self.occluder_matrix(t) @ fine)[:2], (w * ss, h * ss),
+                                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                  borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
             alpha = occ[..., 3:4]
             frame = frame * (1 - alpha) + occ[..., :3] * alpha
-        return np.clip(frame, 0.0, 1.0).astype(np.float32)
+        return np.clip(self._integrate(frame), 0.0, 1.0).astype(np.float32)
 
 
 def make_occluder(photo: np.ndarray, rng: np.random.Generator, ow: int, oh: int) -> np.ndarray:
