@@ -13,6 +13,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _fidelity_script():
+    """benchmarks/synth_fidelity.py as a module (benchmarks/ is not a package)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import synth_fidelity
+    finally:
+        sys.path.pop(0)
+    return synth_fidelity
+
+
 @pytest.mark.slow
 def test_speed_script_tiny(tmp_path):
     out = tmp_path / "speed.json"
@@ -24,11 +34,7 @@ def test_speed_script_tiny(tmp_path):
 
 
 def test_fidelity_pipeline_on_tiny_inputs():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import synth_fidelity as sf
-    finally:
-        sys.path.pop(0)
+    sf = _fidelity_script()
     rng = np.random.default_rng(0)
     truth = [rng.integers(0, 256, (8, 12, 3), dtype=np.uint8) for _ in range(49)]
     ref = sf.blurs(truth, 16, 13)
@@ -55,11 +61,7 @@ def test_fidelity_pipeline_on_tiny_inputs():
 
 
 def test_fidelity_smooth_camera_clip():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import synth_fidelity as sf
-    finally:
-        sys.path.pop(0)
+    sf = _fidelity_script()
     clip = sf.make_clip("smooth", "scene", (96, 64), 3, 1, (20.0, 40.0))
     assert clip.factor == 16 and len(clip.truth) == 33 and len(clip.frames) == 3
     assert clip.truth[0].shape == (64, 96, 3) and clip.frames[1] is clip.truth[16]
@@ -68,11 +70,7 @@ def test_fidelity_smooth_camera_clip():
 
 def test_fidelity_oracle_method_on_a_smooth_clip():
     """The exact-motion oracle runs through the benchmark's interpolate/blur path and beats plain blending."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import synth_fidelity as sf
-    finally:
-        sys.path.pop(0)
+    sf = _fidelity_script()
     clip = sf.make_clip("smooth", "scene", (160, 90), 3, 2, (20.0, 40.0))
     ref = sf.blurs(clip.truth, 16, 13)
     scores = {}
