@@ -76,7 +76,7 @@ def main() -> None:
     a = ap.parse_args()
 
     from uhdvd_data.interp.methods import BlendMethod, DisMethod, NetworkMethod
-    from uhdvd_data.interp.oracle import OracleMethod
+    from uhdvd_data.interp.oracle import OracleMethod, prepare_pair
     from uhdvd_data.interp.synthetic import HELDOUT_PHOTOS, benchmark_scenes
     from uhdvd_data.interp.weights_io import PACKAGE_WEIGHTS, load_interp_weights
 
@@ -88,7 +88,7 @@ def main() -> None:
         if name == "blend":
             methods[name] = BlendMethod()
         elif name == "oracle":
-            methods[name] = None  # built per scene: it needs the scene's exact motion
+            methods[name] = None  # built per scene below: it needs the scene's exact motion
         elif name in ("dis", "dis-plain", "dis-bisect"):
             methods[name] = DisMethod(motion=motion)
         elif name in ("network", "network-plain"):
@@ -107,13 +107,11 @@ def main() -> None:
             truth = [q8(sc.render(k + j / a.factor)) for j in range(1, a.factor)]
             for name, m in methods.items():
                 t0 = time.time()
+                m = OracleMethod(sc) if name == "oracle" else m
                 if name == "dis-bisect":
                     outs = bisect_frames(m, src[k], src[k + 1], a.factor)
-                elif name == "oracle":
-                    st = OracleMethod(sc).prepare(src[k], src[k + 1], t0=float(k))
-                    outs = [OracleMethod(sc).frame(st, j / a.factor) for j in range(1, a.factor)]
                 else:
-                    st = m.prepare(src[k], src[k + 1])
+                    st = prepare_pair(m, src[k], src[k + 1], float(k))
                     outs = [m.frame(st, j / a.factor) for j in range(1, a.factor)]
                 res[name]["time_s"] += time.time() - t0
                 for o, t in zip(outs, truth):

@@ -58,10 +58,11 @@ def make_method(name: str, device: str, weights: str | None = None, scene=None):
 
 
 def interpolate(frames: np.ndarray, factor: int, method) -> list[np.ndarray]:
+    from uhdvd_data.interp.oracle import prepare_pair
+
     out = [frames[0]]
     for i in range(len(frames) - 1):
-        st = (method.prepare(frames[i], frames[i + 1], t0=float(i)) if getattr(method, "needs_time", False)
-              else method.prepare(frames[i], frames[i + 1]))
+        st = prepare_pair(method, frames[i], frames[i + 1], float(i))
         out.extend(method.frame(st, k / factor) for k in range(1, factor))
         out.append(frames[i + 1])
     return out

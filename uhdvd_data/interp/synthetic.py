@@ -103,8 +103,8 @@ class Scene:
         pts = np.stack([xx, yy, np.ones_like(xx)], -1)
         cam = pts @ (np.linalg.inv(self.camera_matrix(tb)) @ self.camera_matrix(ta)).T
         flow = np.stack([cam[..., 0] - xx, cam[..., 1] - yy], -1)
-        on_occ = self.occluder_alpha(ta) > 0.5 if occluder else np.zeros((h, w), bool)
-        flow[on_occ] = (self.occ_vel[0] * (tb - ta), self.occ_vel[1] * (tb - ta))
+        if occluder and self.occluder is not None:
+            flow[self.occluder_alpha(ta) > 0.5] = (self.occ_vel[0] * (tb - ta), self.occ_vel[1] * (tb - ta))
         return flow.astype(np.float32)
 
     def _fine_grid(self) -> tuple[int, np.ndarray]:
