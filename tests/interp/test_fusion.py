@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import torch
 
-from uhdvd_data.interp import fusion
+from uhdvd_data.interp import fusion, motion
 from uhdvd_data.interp.flow import flow_to_tensor
 from uhdvd_data.interp.synthetic import load_photo
 
@@ -38,15 +38,50 @@ def test_homography_of_a_translation():
     assert np.abs(f10[0][inner] - [-7.0, 3.0]).max() < 0.5
 
 
-def test_second_layer_for_an_independent_mover():
-    bg = _photo()
-    obj = _photo("chelsea", 100, 120, 100, 150)  # 100x120 textured patch
-    a, b = _shift(bg, -4.0, 0.0), _shift(bg, -8.0, 0.0)  # background moves -4 px
+def _mover_pair(bg_name="astronaut"):
+    """Background moving -4 px, a 100x120 textured object moving +50 px over it."""
+    bg = _photo(bg_name)
+    obj = _photo("chelsea", 100, 120, 100, 150)
+    a, b = _shift(bg, -4.0, 0.0), _shift(bg, -8.0, 0.0)
     a[40:140, 20:140] = obj
-    b[40:140, 70:190] = obj  # object moves +50 px
+    b[40:140, 70:190] = obj
+    return a, b
+
+
+def test_second_layer_for_an_independent_mover():
+    a, b = _mover_pair("grass")
     hs = fusion.feature_homographies(_gray(a), _gray(b))
     shifts = sorted(round(float(h[0, 2] / h[2, 2])) for h in hs)
     assert len(hs) >= 2 and any(abs(s - 50) <= 1 for s in shifts) and any(abs(s + 4) <= 1 for s in shifts), shifts
+
+
+def test_pixels_a_mover_is_about_to_cover_are_hidden_not_tracked(monkeypatch):
+    """Background the object covers in frame 1 has no match there; without the occlusion rule a third of that band
+    kept a wrong flow at full splat priority (measured 0.33 on this pair), with it ~0."""
+    a, b = _mover_pair()
+    band = (slice(42, 138), slice(146, 192))  # frame-0 background that lands under the object in frame 1
+    obj = (slice(45, 135), slice(25, 135))
+
+    def wrong_and_live(m):
+        f, z = m.f01[0].permute(1, 2, 0).numpy(), m.z0[0, 0].numpy()
+        bad = (np.linalg.norm(f - [-4.0, 0.0], axis=-1) > 1.0) & (z > -75.0)
+        good_obj = (np.linalg.norm(f - [50.0, 0.0], axis=-1) < 1.0) & (z > -75.0)
+        return bad[band].mean(), good_obj[obj].mean()
+
+    bad, obj_ok = wrong_and_live(motion.fused_motion(a, b))
+    assert bad < 0.02 and obj_ok > 0.98, (bad, obj_ok)
+    monkeypatch.setattr(fusion, "hidden_by_mover", lambda x0, x1, f01, f10, m0, m1, l01, l10: torch.zeros_like(m0))
+    bad_without, _ = wrong_and_live(motion.fused_motion(a, b))
+    assert bad_without > bad + 0.1, (bad_without, bad)
+
+
+def test_nothing_is_hidden_without_an_independent_layer():
+    a = _photo()
+    x0, x1 = _t(a), _t(_shift(a, 5.0, 0.0))
+    cam = flow_to_tensor(np.tile(np.float32([5.0, 0.0]), (*a.shape[:2], 1)))
+    wrong = torch.zeros_like(cam)
+    matched = torch.ones(1, 1, *a.shape[:2], dtype=torch.bool)
+    assert not fusion.hidden_by_mover(x0, x1, wrong, -cam, matched, matched, [cam], [-cam]).any()
 
 
 def test_fuse_recovers_a_candidate_and_keeps_dis_elsewhere():

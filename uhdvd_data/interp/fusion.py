@@ -9,7 +9,12 @@ at flow resolution:
 * fusion: per pixel, the candidate flow (DIS, DIS of a neighbour 4-24 px away, each layer) with the lowest local
   photometric error |I0(x) - I1(x + f(x))| (window mean) replaces DIS only when it beats DIS by `margin`; pixels whose
   flow leaves the image (no photometric evidence there) take the dominant layer's flow (the camera, mostly), or keep
-  DIS when no layer was found. Neighbour candidates sharpen motion boundaries, where patch-based flow bleeds across.
+  DIS when no layer was found. Neighbour candidates sharpen motion boundaries, where patch-based flow bleeds across;
+* occlusion by a mover (`hidden_by_mover`): a pixel that an independently moving layer covers in the other frame has
+  no true match there, yet on texture some wrong candidate often matches it well enough to look tracked (gravel:
+  ~20-50 % of the band an occluder is about to cover, flows 30-50 px off). Where the camera layer would carry a
+  pixel onto a place that a mover owns in the other frame, the pixel is declared hidden (its own flow is a guess)
+  unless it is itself a mover pixel or already moves with the camera.
 
 Pure functions: uint8 grayscale / float tensors in, flows out.
 """
@@ -29,6 +34,9 @@ from .flow import backward_warp, inside
 NEIGHBOUR_OFFSETS = (4, 12, 24)
 MARGIN = 0.02  # mean absolute error (0..1 scale) a candidate must gain over DIS
 WINDOW = 7
+OWN_PX = 1.0  # a pixel moves with a layer when its flow is within this of the layer's (and it is matched) ...
+OWN_ERROR = 0.03  # ... or when the layer explains it this well (window error) and better than the camera layer
+CAMERA_PX = 0.5  # a pixel whose flow is this close to the camera layer's is left alone
 
 
 _FEATURES: OrderedDict = OrderedDict()  # last few frames' SIFT features: consecutive pairs share a frame
@@ -134,3 +142,37 @@ def fuse(x0: torch.Tensor, x1: torch.Tensor, flow: torch.Tensor, extra: list[tor
     outside = (inside(flow) < 0.5) | (inside(out) < 0.5)
     fallback = extra[0] if len(extra) else flow
     return torch.where(outside, fallback, out)
+
+
+
+def _follows(x0: torch.Tensor, x1: torch.Tensor, flow: torch.Tensor, matched: torch.Tensor, layer: torch.Tensor,
+             camera_error: torch.Tensor, window: int) -> torch.Tensor:
+    """Frame-0 pixels that move with `layer`: matched with a flow within OWN_PX of it, or explained by it within
+    OWN_ERROR and better than by the camera layer."""
+    err = _window_error(x0, x1, layer, window)
+    close = (flow - layer).norm(dim=1, keepdim=True) < OWN_PX
+    return (close & matched) | ((err < OWN_ERROR) & (err < camera_error))
+
+
+def hidden_by_mover(x0: torch.Tensor, x1: torch.Tensor, f01: torch.Tensor, f10: torch.Tensor, matched0: torch.Tensor,
+                    matched1: torch.Tensor, layers01: list[torch.Tensor], layers10: list[torch.Tensor],
+                    window: int = WINDOW) -> torch.Tensor:
+    """(B,1,H,W) bool: frame-0 pixels covered in frame 1 by an independently moving layer (see the module notes).
+
+    matched0/1: where each frame's flow is photometrically confirmed (below the splat cutoff); layers01/10: the dense
+    layer flows of each direction, camera first, index-aligned. A frame-0 pixel is hidden when the camera layer carries
+    it onto a pixel that moves with an independent layer k in frame 1, its own flow is not the camera's, and it is not
+    itself a pixel of layer k (one that follows k and that k carries onto k's pixels in frame 1). No independent
+    layer, nothing hidden."""
+    hidden = torch.zeros_like(matched0)
+    mover = torch.zeros_like(matched0)
+    if len(layers01) < 2:
+        return hidden
+    cam_err0 = _window_error(x0, x1, layers01[0], window)
+    cam_err1 = _window_error(x1, x0, layers10[0], window)
+    for k01, k10 in zip(layers01[1:], layers10[1:]):
+        own1 = _follows(x1, x0, f10, matched1, k10, cam_err1, window).to(x0.dtype)
+        hidden |= backward_warp(own1, layers01[0]) > 0.5
+        mover |= _follows(x0, x1, f01, matched0, k01, cam_err0, window) & (backward_warp(own1, k01) > 0.5)
+    moves_alone = (f01 - layers01[0]).norm(dim=1, keepdim=True) > CAMERA_PX
+    return hidden & moves_alone & ~mover

@@ -4,7 +4,8 @@ Two kinds (`--motion`):
 
 * "fused" (default): at flow resolution (long side <= max_side), DIS flow both ways, improved by feature-matched motion
   layers and per-pixel candidate fusion (interp.fusion: tracks large independent motion and sharpens motion
-  boundaries), then motion and visibility at t by forward softmax splatting (interp.splat), upscaled to full size;
+  boundaries; pixels that a mover covers in the other frame are declared hidden), then motion and visibility at t
+  by forward softmax splatting (interp.splat), upscaled to full size;
 * "plain": DIS flow both ways and the linear-motion approximation of the flows at t (the classical baseline).
 
 Both warp bicubically in fp32 and give zero blend weight to a frame whose sample falls outside its image.
@@ -12,6 +13,7 @@ Both warp bicubically in fp32 and give zero blend weight to a frame whose sample
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -59,13 +61,18 @@ def fused_motion(img0: np.ndarray, img1: np.ndarray, max_side: int = 1024, prese
     g0, x0 = _small(img0, scale)
     g1, x1 = _small(img1, scale)
     d01, d10 = fl.dis_pair(g0, g1, preset)
-    l01, l10 = fusion.layer_flows(g0, g1)
-    f01 = fusion.fuse(x0, x1, fl.flow_to_tensor(d01), [fl.flow_to_tensor(f) for f in l01])
-    f10 = fusion.fuse(x1, x0, fl.flow_to_tensor(d10), [fl.flow_to_tensor(f) for f in l10])
+    n01, n10 = fusion.layer_flows(g0, g1)
+    l01, l10 = [fl.flow_to_tensor(f) for f in n01], [fl.flow_to_tensor(f) for f in n10]
+    f01 = fusion.fuse(x0, x1, fl.flow_to_tensor(d01), l01)
+    f10 = fusion.fuse(x1, x0, fl.flow_to_tensor(d10), l10)
     z0, z1 = splat.weights_from_error(fusion.match_error(x0, x1, f01), fusion.match_error(x1, x0, f10))
     if not l01:
         return SplatMotion(f01, f10, z0, z1)
-    c01, c10 = fl.flow_to_tensor(l01[0]), fl.flow_to_tensor(l10[0])
+    m0, m1 = torch.isfinite(z0), torch.isfinite(z1)
+    h0 = fusion.hidden_by_mover(x0, x1, f01, f10, m0, m1, l01, l10)
+    h1 = fusion.hidden_by_mover(x1, x0, f10, f01, m1, m0, l10, l01)
+    z0, z1 = z0.masked_fill(h0, -math.inf), z1.masked_fill(h1, -math.inf)
+    c01, c10 = l01[0], l10[0]
     f01, z0 = splat.occluded_follow_layer(f01, z0, c01)
     f10, z1 = splat.occluded_follow_layer(f10, z1, c10)
     return SplatMotion(f01, f10, z0, z1, c01, c10)
