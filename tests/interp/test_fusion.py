@@ -84,6 +84,23 @@ def test_nothing_is_hidden_without_an_independent_layer():
     assert not fusion.hidden_by_mover(x0, x1, wrong, -cam, matched, matched, [cam], [-cam]).any()
 
 
+def test_a_tracked_pixel_is_not_hidden_by_the_mover_rule():
+    """A pixel the camera would carry under a mover, but whose own flow the backward flow confirms (parallax, a
+    third motion), keeps its flow; the same pixel with an unconfirmed flow is declared hidden."""
+    h, w = 40, 60
+    x = torch.zeros(1, 3, h, w)
+    const = lambda dx, dy: flow_to_tensor(np.tile(np.float32([dx, dy]), (h, w, 1)))  # noqa: E731
+    l01, l10 = [const(0, 0), const(10, 0)], [const(0, 0), const(-10, 0)]
+    f10 = const(0, 0)
+    f10[:, :, 0:13, 20:40] = torch.tensor([-10.0, 0.0]).view(1, 2, 1, 1)  # the mover's pixels in frame 1
+    f01 = const(0, 0)
+    f01[:, :, 5:11, 22:31] = torch.tensor([0.0, 8.0]).view(1, 2, 1, 1)  # a third motion, under the mover at t=1
+    matched = torch.ones(1, 1, h, w, dtype=torch.bool)
+    assert fusion.hidden_by_mover(x, x, f01, f10, matched, matched, l01, l10)[0, 0, 5:11, 22:31].all()
+    f10[:, :, 13:19, 22:31] = torch.tensor([0.0, -8.0]).view(1, 2, 1, 1)  # frame 1 sends it back: tracked
+    assert not fusion.hidden_by_mover(x, x, f01, f10, matched, matched, l01, l10).any()
+
+
 def test_fuse_recovers_a_candidate_and_keeps_dis_elsewhere():
     a = _photo()
     b = _shift(a, 5.0, 0.0)
