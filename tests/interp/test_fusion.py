@@ -70,7 +70,8 @@ def test_pixels_a_mover_is_about_to_cover_are_hidden_not_tracked(monkeypatch):
 
     bad, obj_ok = wrong_and_live(motion.fused_motion(a, b))
     assert bad < 0.02 and obj_ok > 0.98, (bad, obj_ok)
-    monkeypatch.setattr(fusion, "hidden_by_mover", lambda x0, x1, f01, f10, m0, m1, l01, l10: torch.zeros_like(m0))
+    monkeypatch.setattr(fusion, "hidden_by_mover",
+                        lambda x0, x1, f01, f10, m0, m1, l01, l10: (torch.zeros_like(m0), torch.zeros_like(m1)))
     bad_without, _ = wrong_and_live(motion.fused_motion(a, b))
     assert bad_without > bad + 0.1, (bad_without, bad)
 
@@ -81,7 +82,7 @@ def test_nothing_is_hidden_without_an_independent_layer():
     cam = flow_to_tensor(np.tile(np.float32([5.0, 0.0]), (*a.shape[:2], 1)))
     wrong = torch.zeros_like(cam)
     matched = torch.ones(1, 1, *a.shape[:2], dtype=torch.bool)
-    assert not fusion.hidden_by_mover(x0, x1, wrong, -cam, matched, matched, [cam], [-cam]).any()
+    assert not any(h.any() for h in fusion.hidden_by_mover(x0, x1, wrong, -cam, matched, matched, [cam], [-cam]))
 
 
 def test_a_tracked_pixel_is_not_hidden_by_the_mover_rule():
@@ -96,9 +97,9 @@ def test_a_tracked_pixel_is_not_hidden_by_the_mover_rule():
     f01 = const(0, 0)
     f01[:, :, 5:11, 22:31] = torch.tensor([0.0, 8.0]).view(1, 2, 1, 1)  # a third motion, under the mover at t=1
     matched = torch.ones(1, 1, h, w, dtype=torch.bool)
-    assert fusion.hidden_by_mover(x, x, f01, f10, matched, matched, l01, l10)[0, 0, 5:11, 22:31].all()
+    assert fusion.hidden_by_mover(x, x, f01, f10, matched, matched, l01, l10)[0][0, 0, 5:11, 22:31].all()
     f10[:, :, 13:19, 22:31] = torch.tensor([0.0, -8.0]).view(1, 2, 1, 1)  # frame 1 sends it back: tracked
-    assert not fusion.hidden_by_mover(x, x, f01, f10, matched, matched, l01, l10).any()
+    assert not fusion.hidden_by_mover(x, x, f01, f10, matched, matched, l01, l10)[0].any()
 
 
 def test_fuse_recovers_a_candidate_and_keeps_dis_elsewhere():

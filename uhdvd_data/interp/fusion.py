@@ -146,7 +146,6 @@ def fuse(x0: torch.Tensor, x1: torch.Tensor, flow: torch.Tensor, extra: list[tor
     return torch.where(outside, fallback, out)
 
 
-
 def _follows(x0: torch.Tensor, x1: torch.Tensor, flow: torch.Tensor, matched: torch.Tensor, layer: torch.Tensor,
              camera_error: torch.Tensor, window: int) -> torch.Tensor:
     """Frame-0 pixels that move with `layer`: matched with a flow within OWN_PX of it, or explained by it within
@@ -158,25 +157,36 @@ def _follows(x0: torch.Tensor, x1: torch.Tensor, flow: torch.Tensor, matched: to
 
 def hidden_by_mover(x0: torch.Tensor, x1: torch.Tensor, f01: torch.Tensor, f10: torch.Tensor, matched0: torch.Tensor,
                     matched1: torch.Tensor, layers01: list[torch.Tensor], layers10: list[torch.Tensor],
-                    window: int = WINDOW) -> torch.Tensor:
-    """(B,1,H,W) bool: frame-0 pixels covered in frame 1 by an independently moving layer (see the module notes).
+                    window: int = WINDOW) -> tuple[torch.Tensor, torch.Tensor]:
+    """(hidden0, hidden1), (B,1,H,W) bool: pixels of each frame covered in the other by an independently moving layer
+    (see the module notes). Both directions at once: each frame's layer ownership serves both.
 
     matched0/1: where each frame's flow is photometrically confirmed (below the splat cutoff); layers01/10: the dense
     layer flows of each direction, camera first, index-aligned. A frame-0 pixel is hidden when the camera layer carries
     it onto a pixel that moves with an independent layer k in frame 1, its own flow is neither the camera's nor
     confirmed by the backward flow (forward-backward check: what is truly tracked, e.g. under parallax, stays), and it
-    is not itself a pixel of layer k (one that follows k and that k carries onto k's pixels in frame 1). No independent
-    layer, nothing hidden."""
-    hidden = torch.zeros_like(matched0)
-    mover = torch.zeros_like(matched0)
+    is not itself a pixel of layer k (one that follows k and that k carries onto k's pixels in frame 1); likewise for
+    frame 1. No independent layer, nothing hidden."""
+    hidden0, hidden1 = torch.zeros_like(matched0), torch.zeros_like(matched1)
     if len(layers01) < 2:
-        return hidden
+        return hidden0, hidden1
+    mover0, mover1 = torch.zeros_like(matched0), torch.zeros_like(matched1)
     cam_err0 = _window_error(x0, x1, layers01[0], window)
     cam_err1 = _window_error(x1, x0, layers10[0], window)
     for k01, k10 in zip(layers01[1:], layers10[1:]):
-        own1 = _follows(x1, x0, f10, matched1, k10, cam_err1, window).to(x0.dtype)
-        hidden |= backward_warp(own1, layers01[0]) > 0.5
-        mover |= _follows(x0, x1, f01, matched0, k01, cam_err0, window) & (backward_warp(own1, k01) > 0.5)
-    moves_alone = (f01 - layers01[0]).norm(dim=1, keepdim=True) > CAMERA_PX
-    inconsistent = (f01 + backward_warp(f10, f01)).norm(dim=1, keepdim=True) > CONSISTENT_PX
-    return hidden & moves_alone & inconsistent & ~mover
+        own0 = _follows(x0, x1, f01, matched0, k01, cam_err0, window)
+        own1 = _follows(x1, x0, f10, matched1, k10, cam_err1, window)
+        own0f, own1f = own0.to(x0.dtype), own1.to(x1.dtype)
+        hidden0 |= backward_warp(own1f, layers01[0]) > 0.5
+        hidden1 |= backward_warp(own0f, layers10[0]) > 0.5
+        mover0 |= own0 & (backward_warp(own1f, k01) > 0.5)
+        mover1 |= own1 & (backward_warp(own0f, k10) > 0.5)
+    return (hidden0 & _unexplained(f01, f10, layers01[0]) & ~mover0,
+            hidden1 & _unexplained(f10, f01, layers10[0]) & ~mover1)
+
+
+def _unexplained(fab: torch.Tensor, fba: torch.Tensor, camera: torch.Tensor) -> torch.Tensor:
+    """Frame-a pixels whose flow is neither the camera layer's nor confirmed by the backward flow."""
+    moves_alone = (fab - camera).norm(dim=1, keepdim=True) > CAMERA_PX
+    inconsistent = (fab + backward_warp(fba, fab)).norm(dim=1, keepdim=True) > CONSISTENT_PX
+    return moves_alone & inconsistent

@@ -69,8 +69,7 @@ def fused_motion(img0: np.ndarray, img1: np.ndarray, max_side: int = 1024, prese
     if not l01:
         return SplatMotion(f01, f10, z0, z1)
     m0, m1 = torch.isfinite(z0), torch.isfinite(z1)
-    h0 = fusion.hidden_by_mover(x0, x1, f01, f10, m0, m1, l01, l10)
-    h1 = fusion.hidden_by_mover(x1, x0, f10, f01, m1, m0, l10, l01)
+    h0, h1 = fusion.hidden_by_mover(x0, x1, f01, f10, m0, m1, l01, l10)
     z0, z1 = z0.masked_fill(h0, -math.inf), z1.masked_fill(h1, -math.inf)
     c01, c10 = l01[0], l10[0]
     f01, z0 = splat.occluded_follow_layer(f01, z0, c01)
