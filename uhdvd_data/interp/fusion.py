@@ -15,7 +15,11 @@ at flow resolution:
   ~20-50 % of the band an occluder is about to cover, flows 30-50 px off). Where the camera layer would carry a
   pixel onto a place that a mover owns in the other frame, the pixel is declared hidden (its own flow is a guess)
   unless it is itself a mover pixel, already moves with the camera, or passes the forward-backward check (98 % of
-  the chance matches this rule catches on the benchmark scenes fail it; 1-3 % of other tracked pixels do).
+  the chance matches this rule catches on the benchmark scenes fail it; 1-3 % of other tracked pixels do);
+* leaving the view (`leaves_frame`): content the camera layer carries out of the other frame (a band along the edge
+  the camera moves away from, in either direction of time) has no match there either; a flow that lands inside the
+  image matched it by chance (a third of such a band on gravel) and is declared hidden too, unless it is the
+  camera's or passes the forward-backward check.
 
 Pure functions: uint8 grayscale / float tensors in, flows out.
 """
@@ -183,6 +187,13 @@ def hidden_by_mover(x0: torch.Tensor, x1: torch.Tensor, f01: torch.Tensor, f10: 
         mover1 |= own1 & (backward_warp(own0f, k10) > 0.5)
     return (hidden0 & _unexplained(f01, f10, layers01[0]) & ~mover0,
             hidden1 & _unexplained(f10, f01, layers10[0]) & ~mover1)
+
+
+def leaves_frame(fab: torch.Tensor, fba: torch.Tensor, camera: torch.Tensor) -> torch.Tensor:
+    """(B,1,H,W) bool: frame-a pixels that the camera layer carries out of frame b (content leaving the view, or, seen
+    from the other frame, entering it) and whose own flow is unexplained: they have no match in frame b, and a flow
+    that lands inside it matched by chance."""
+    return (inside(camera) < 0.5) & _unexplained(fab, fba, camera)
 
 
 def _unexplained(fab: torch.Tensor, fba: torch.Tensor, camera: torch.Tensor) -> torch.Tensor:

@@ -4,7 +4,7 @@ Two kinds (`--motion`):
 
 * "fused" (default): at flow resolution (long side <= max_side), DIS flow both ways, improved by feature-matched motion
   layers and per-pixel candidate fusion (interp.fusion: tracks large independent motion and sharpens motion
-  boundaries; pixels that a mover covers in the other frame are declared hidden), then motion and visibility at t
+  boundaries; pixels that a mover covers in the other frame, or that leave the view, are declared hidden), then motion and visibility at t
   by forward softmax splatting (interp.splat), upscaled to full size;
 * "plain": DIS flow both ways and the linear-motion approximation of the flows at t (the classical baseline).
 
@@ -70,6 +70,7 @@ def fused_motion(img0: np.ndarray, img1: np.ndarray, max_side: int = 1024, prese
         return SplatMotion(f01, f10, z0, z1)
     m0, m1 = torch.isfinite(z0), torch.isfinite(z1)
     h0, h1 = fusion.hidden_by_mover(x0, x1, f01, f10, m0, m1, l01, l10)
+    h0, h1 = h0 | fusion.leaves_frame(f01, f10, l01[0]), h1 | fusion.leaves_frame(f10, f01, l10[0])
     z0, z1 = z0.masked_fill(h0, -math.inf), z1.masked_fill(h1, -math.inf)
     c01, c10 = l01[0], l10[0]
     f01, z0 = splat.occluded_follow_layer(f01, z0, c01)
