@@ -11,7 +11,9 @@ SSIM: scikit-image structural_similarity, per channel, Gaussian weights sigma 1.
     python benchmarks/interp_fidelity.py [--scenes 4] [--pairs 1] [--methods blend,dis,network] [--weights W]
 
 Method names: blend, dis, network, each with the default "fused" motion (interp.motion); a "-plain" suffix
-(dis-plain, network-plain) uses the classical DIS + linear-motion pre-warp instead. "dis-bisect" = dis applied by
+(dis-plain, network-plain) uses the classical DIS + linear-motion pre-warp instead; a "-linear" suffix (dis-linear,
+network-linear) keeps the fused motion on linear trajectories (the default follows quadratic ones through the captured
+frames either side of the pair, t = -1 and 2, rendered for the purpose). "dis-bisect" = dis applied by
 recursive bisection (t = 1/2, then 1/4, 3/4, ...), for comparison with direct time-conditioned synthesis. "oracle" =
 both frames warped by the scenes' exact motion with exact visibility (interp.oracle): the ceiling of warp-and-blend.
 """
@@ -85,24 +87,25 @@ def main() -> None:
     methods = {}
     for name in a.methods.split(","):
         motion = "plain" if name.endswith("-plain") else "fused"
+        traj = "linear" if name.endswith("-linear") else "quadratic"
         if name == "blend":
             methods[name] = BlendMethod()
         elif name == "oracle":
             methods[name] = None  # built per scene below: it needs the scene's exact motion
-        elif name in ("dis", "dis-plain", "dis-bisect"):
-            methods[name] = DisMethod(motion=motion)
-        elif name in ("network", "network-plain"):
+        elif name in ("dis", "dis-plain", "dis-linear", "dis-bisect"):
+            methods[name] = DisMethod(motion=motion, trajectory=traj)
+        elif name in ("network", "network-plain", "network-linear"):
             path = a.weights or PACKAGE_WEIGHTS
             if not os.path.isfile(path):
                 print(f"network: skipped (no weights at {path})")
                 continue
             model, meta, sha = load_interp_weights(path)
-            methods[name] = NetworkMethod(model, weights_sha256=sha, motion=motion)
+            methods[name] = NetworkMethod(model, weights_sha256=sha, motion=motion, trajectory=traj)
         else:
             ap.error(f"unknown method {name!r}")
     res = {n: {"psnr": [], "ssim": [], "time_s": 0.0} for n in methods}
     for si, sc in enumerate(scenes):
-        src = [q8(sc.render(float(k))) for k in range(a.pairs + 1)]
+        src = {k: q8(sc.render(float(k))) for k in range(-1, a.pairs + 2)}  # with a captured frame either side
         for k in range(a.pairs):
             truth = [q8(sc.render(k + j / a.factor)) for j in range(1, a.factor)]
             for name, m in methods.items():
@@ -111,7 +114,7 @@ def main() -> None:
                 if name == "dis-bisect":
                     outs = bisect_frames(m, src[k], src[k + 1], a.factor)
                 else:
-                    st = prepare_pair(m, src[k], src[k + 1], float(k))
+                    st = prepare_pair(m, src[k], src[k + 1], float(k), src[k - 1], src[k + 2])
                     outs = [m.frame(st, j / a.factor) for j in range(1, a.factor)]
                 res[name]["time_s"] += time.time() - t0
                 for o, t in zip(outs, truth):

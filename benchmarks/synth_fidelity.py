@@ -42,7 +42,8 @@ def blurs(frames, factor: int, window: int, crf: str = "srgb") -> list[np.ndarra
 
 
 def make_method(name: str, device: str, weights: str | None = None, scene=None):
-    """blend / dis / network with the default fused motion; a "-plain" suffix uses the classical DIS pre-warp;
+    """blend / dis / network with the default fused motion; a "-plain" suffix uses the classical DIS pre-warp, a
+    "-linear" suffix the fused motion on linear trajectories (default: quadratic through the neighbouring frames);
     "oracle" warps with the scene's exact motion (smooth-camera scenes only)."""
     from uhdvd_data.interp.pipeline import make_method as mm
 
@@ -53,8 +54,9 @@ def make_method(name: str, device: str, weights: str | None = None, scene=None):
 
         return OracleMethod(scene)
 
-    base = name.removesuffix("-plain")
-    return mm(base, weights=weights, device=device, motion="plain" if name.endswith("-plain") else "fused")
+    base = name.removesuffix("-plain").removesuffix("-linear")
+    return mm(base, weights=weights, device=device, motion="plain" if name.endswith("-plain") else "fused",
+              trajectory="linear" if name.endswith("-linear") else "quadratic")
 
 
 def interpolate(frames: np.ndarray, factor: int, method) -> list[np.ndarray]:
@@ -62,7 +64,8 @@ def interpolate(frames: np.ndarray, factor: int, method) -> list[np.ndarray]:
 
     out = [frames[0]]
     for i in range(len(frames) - 1):
-        st = prepare_pair(method, frames[i], frames[i + 1], float(i))
+        st = prepare_pair(method, frames[i], frames[i + 1], float(i), frames[i - 1] if i > 0 else None,
+                          frames[i + 2] if i + 2 < len(frames) else None)
         out.extend(method.frame(st, k / factor) for k in range(1, factor))
         out.append(frames[i + 1])
     return out

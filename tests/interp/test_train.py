@@ -92,3 +92,26 @@ def test_make_batch_with_several_samples(motion):
     (w0, w1, x0, x1, wt, cand, gt), ts = make_batch(samples, 32, rng, "cpu", crops_per_sample=2, motion=motion)
     assert w0.shape == (6, 3, 32, 32) and wt.shape == (6, 1, 32, 32) and ts.shape == (6,)
     assert cand.shape == (6, 8, 32, 32) and gt.shape == (6, 3, 32, 32)
+
+
+def test_training_pre_warps_follow_the_inference_trajectories():
+    """Synthetic samples carry the captured frames at -1 and 2, and their pre-warp is the one interpolation computes
+    from the same four frames (quadratic); footage-like tuples without outer frames mix in (linear)."""
+    import numpy as np
+    import torch
+
+    from uhdvd_data.interp import motion as mm
+    from uhdvd_data.interp.methods import DisMethod
+    from uhdvd_data.interp.train import make_batch, sample_motion, synthetic_sample
+
+    rng = np.random.default_rng(3)
+    f0, f1, ft, t, (fm, f2) = synthetic_sample(rng, (180, 320), ("astronaut",), 24.0)
+    got = sample_motion([fm, f0, f1, f2], "cpu", "fused", "quadratic")
+    want = DisMethod().prepare(f0, f1, before=fm, after=f2).motion
+    assert got.fused.acc0 is not None and got.fused.acc1 is not None
+    assert torch.equal(got.fused.acc0, want.fused.acc0) and torch.equal(got.fused.acc1, want.fused.acc1)
+    x0, x1 = (torch.from_numpy(f).permute(2, 0, 1)[None].float() / 255.0 for f in (f0, f1))
+    assert all(torch.equal(a, b) for a, b in zip(mm.prewarp(x0, x1, got, t), mm.prewarp(x0, x1, want, t)))
+    assert sample_motion([fm, f0, f1, f2], "cpu", "fused", "linear").fused.acc0 is None
+    (w0, *_rest, gt), ts = make_batch([(f0, f1, ft, t, (fm, f2)), (f0, f1, ft, t)], 64, rng, "cpu", crops_per_sample=1)
+    assert w0.shape == (2, 3, 64, 64) and gt.shape == (2, 3, 64, 64) and ts.shape == (2,)

@@ -41,14 +41,14 @@ def test_fidelity_pipeline_on_tiny_inputs():
     assert len(ref) == 2  # centred on source frames 1 and 2
 
     class Exact:  # an oracle interpolator: returns the true in-between frames
-        def prepare(self, a, b):
+        def prepare(self, a, b, **_):
             return next(i for i in range(0, 48, 16) if truth[i] is a)
 
         def frame(self, i, t):
             return truth[i + round(t * 16)]
 
     class Blend:
-        def prepare(self, a, b):
+        def prepare(self, a, b, **_):
             return a, b
 
         def frame(self, st, t):

@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--method", default="auto", help="interpolation method (as for `interpolate`; default: auto)")
     g.add_argument("--motion", default="fused", choices=["fused", "plain"],
                    help="pre-warp motion (as for `interpolate`; default: fused)")
+    g.add_argument("--trajectory", default="quadratic", choices=["quadratic", "linear"],
+                   help="fused-motion trajectories (as for `interpolate`; default: quadratic)")
     g.add_argument("--weights", default=None, help="interpolation network weights (default: bundled)")
     g.add_argument("--device", default=None, help="cuda / cpu (default: cuda when available)")
     g.add_argument("--dtype", default=None, help="fp32 / bf16 / fp16 (default: bf16 on cuda, fp32 on cpu)")
@@ -43,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         print("note: build streams one clip at a time; --jobs is ignored (use --shard i/n across processes)")
     fps = int(args.fps) if float(args.fps).is_integer() else args.fps
     interp = {"fps": fps, "method": args.method, "weights": args.weights, "device": args.device, "dtype": args.dtype,
-              "motion": args.motion}
+              "motion": args.motion, "trajectory": args.trajectory}
     summary = build_dataset(find_videos(args.inputs), interp, args.out, args.manifest, config_from_args(args),
                             shard=parse_shard(args.shard), overwrite=args.overwrite, show_progress=not args.no_progress)
     sk = summary["skipped"]

@@ -23,6 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--motion", default="fused", choices=["fused", "plain"],
                    help="fused (default): DIS + feature-matched motion layers + per-pixel fusion, motion at t by "
                    "forward splatting with visibility; plain: DIS with linear-motion flows at t (classical baseline)")
+    p.add_argument("--trajectory", default="quadratic", choices=["quadratic", "linear"],
+                   help="fused motion between two captured frames: quadratic (default) through the captured frames "
+                   "either side where the camera layer explains a pixel in both pairs (accelerating, shaking camera), "
+                   "else linear; linear: straight lines between the two frames")
     p.add_argument("--weights", default=None, help="interpolation-network weights (.safetensors)")
     p.add_argument("--device", default=None, help="cuda|cpu (default: cuda when available)")
     p.add_argument("--dtype", default=None, choices=["bf16", "fp16", "fp32"], help="default: bf16 on cuda, fp32 on cpu")
@@ -66,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     dev = pick_device(args.device)
     dt = pick_dtype(args.dtype, dev)
     interp = make_method(args.method, args.weights, dev, dt, args.tile, args.tile_overlap, args.max_tile,
-                         motion=args.motion)
+                         motion=args.motion, trajectory=args.trajectory)
     thr = scenes.DEFAULT_THRESHOLD if args.scene_threshold is None else args.scene_threshold
     ids: dict[str, str] = {}
     for path in paths:
@@ -96,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
         threads = max(1, (os.cpu_count() or 1) // jobs)
         method_args = dict(method=interp.name, weights=getattr(interp, "weights_path", None), device=str(dev),
                            dtype=args.dtype, tile=args.tile,
-                           tile_overlap=args.tile_overlap, max_tile=args.max_tile, motion=args.motion)
+                           tile_overlap=args.tile_overlap, max_tile=args.max_tile, motion=args.motion,
+                           trajectory=args.trajectory)
         with cf.ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as ex:
             futs = {ex.submit(clip_job, str(p), args.out, str(target), method_args, clip_opts, threads): p for p in paths}
             for fut in cf.as_completed(futs):

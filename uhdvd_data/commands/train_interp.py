@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--crops-per-sample", type=int, default=4, help="training crops taken from each rendered pair")
     p.add_argument("--motion", default="fused", choices=["fused", "plain"],
                    help="pre-warp motion the network learns to correct (as for `interpolate`; default: fused)")
+    p.add_argument("--trajectory", default="quadratic", choices=["quadratic", "linear"],
+                   help="fused-motion trajectories of the pre-warp (as for `interpolate`; default: quadratic, from "
+                   "synthetic frames rendered at t = -1 and 2 too; footage tuples have no outer frames: linear)")
     p.add_argument("--motion-max", type=float, default=48.0, help="max synthetic camera motion, px per source frame")
     p.add_argument("--no-t-gate", action="store_true",
                    help="do not fade the network's residual out toward t=0 and t=1 (4 t (1-t) gate)")
@@ -71,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
                       footage_ratio=args.footage_ratio, time_budget_s=args.time_budget * 60.0,
                       ckpt_every=args.ckpt_every, log_every=args.log_every, init=args.init, render=(rh, rw),
                       crops_per_sample=args.crops_per_sample, motion_max=args.motion_max, t_gate=not args.no_t_gate,
-                      motion=args.motion, layer=not args.no_layer, loss=args.loss)
+                      motion=args.motion, layer=not args.no_layer, loss=args.loss, trajectory=args.trajectory)
     res = train(cfg, resume=args.resume, log=lambda s: print(s, flush=True))
     print(f"trained {res['steps']} steps; weights: {res['out']}/last.safetensors")
     return 0

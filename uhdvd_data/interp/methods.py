@@ -3,6 +3,10 @@
     m = make_method("dis", device="cpu")
     state = m.prepare(rgb0, rgb1)         # once per source pair (flows are computed here)
     rgb_t = m.frame(state, t)             # HxWx3 with the dtype of the source frames
+
+`prepare(rgb0, rgb1, before=..., after=...)` also takes the captured frames before rgb0 and after rgb1 (same scene
+segment, None at clip ends and cuts): with them the fused motion follows quadratic trajectories (motion.accelerate).
+Pass the same array objects for the same frames: consecutive pairs then share their motion (a small cache).
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ def to_numpy(x: torch.Tensor, dtype: np.dtype) -> np.ndarray:
     return a.cpu().numpy()
 
 
+MOTION_CACHE = 3  # pairs: the previous, the current and the next one
+
 BORDER = 40  # px at the image edges where the network output fades to dis (checkpoints trained on crops away from
 # the edges lose 1-3 dB there on held-out scenes; 16 px recovered half of it, 40 px all)
 
@@ -60,7 +66,7 @@ class Method:
     weights_sha256: str | None = None
 
     def __init__(self, device="cpu", dtype=torch.float32, flow_max_side: int = 1024, flow_preset: str = "medium",
-                 occlusion: bool = False, motion: str = "fused"):
+                 occlusion: bool = False, motion: str = "fused", trajectory: str = "quadratic"):
         self.device = torch.device(device)
         self.dtype = dtype
         self.flow_max_side = flow_max_side
@@ -68,9 +74,13 @@ class Method:
         self.occlusion = occlusion
         if motion not in motionmod.MOTIONS:
             raise ValueError(f"unknown motion {motion!r} (choose from {', '.join(motionmod.MOTIONS)})")
+        if trajectory not in motionmod.TRAJECTORIES:
+            raise ValueError(f"unknown trajectory {trajectory!r} (choose from {', '.join(motionmod.TRAJECTORIES)})")
         self.motion = motion
+        self.trajectory = trajectory
 
-    def prepare(self, rgb0: np.ndarray, rgb1: np.ndarray) -> PairState:
+    def prepare(self, rgb0: np.ndarray, rgb1: np.ndarray, before: np.ndarray | None = None,
+                after: np.ndarray | None = None) -> PairState:
         return PairState(to_tensor(rgb0, self.device), to_tensor(rgb1, self.device), rgb0.dtype)
 
     def frame_tensor(self, st: PairState, t: float) -> torch.Tensor:
@@ -94,18 +104,35 @@ class BlendMethod(Method):
 class DisMethod(Method):
     name = "dis"
 
-    def prepare(self, rgb0, rgb1):
+    _cache: list | None = None  # [(frame a, frame b, PairMotion)]: the last few pairs, matched by array identity
+
+    def pair_motion(self, a: np.ndarray, b: np.ndarray) -> motionmod.PairMotion:
+        """The motion of (a, b), computed once: consecutive pairs and their neighbours share it."""
+        cache = self._cache if self._cache is not None else []
+        for ca, cb, m in cache:
+            if ca is a and cb is b:
+                return m
+        m = motionmod.pair_motion(a, b, self.device, self.flow_max_side, self.flow_preset, self.occlusion, self.motion)
+        self._cache = (cache + [(a, b, m)])[-MOTION_CACHE:]  # holding the arrays keeps their identities unique
+        return m
+
+    def prepare(self, rgb0, rgb1, before=None, after=None):
         st = super().prepare(rgb0, rgb1)
-        st.motion = motionmod.pair_motion(rgb0, rgb1, self.device, self.flow_max_side, self.flow_preset, self.occlusion,
-                                          self.motion)
+        st.motion = self.pair_motion(rgb0, rgb1)
+        if self.trajectory == "quadratic" and self.motion == "fused" and (before is not None or after is not None):
+            st.motion = motionmod.accelerate(st.motion, self.pair_motion(before, rgb0) if before is not None else None,
+                                             self.pair_motion(rgb1, after) if after is not None else None)
         return st
 
     def frame_tensor(self, st, t):
         return motionmod.blend(*motionmod.prewarp(st.x0, st.x1, st.motion, t))
 
     def describe(self):
-        return dict(super().describe(), flow="opencv-dis", motion=self.motion, flow_preset=self.flow_preset,
-                    flow_max_side=self.flow_max_side, occlusion_aware=self.occlusion)
+        d = dict(super().describe(), flow="opencv-dis", motion=self.motion, flow_preset=self.flow_preset,
+                 flow_max_side=self.flow_max_side, occlusion_aware=self.occlusion)
+        if self.motion == "fused":
+            d["trajectory"] = self.trajectory
+        return d
 
 
 class NetworkMethod(DisMethod):
@@ -120,8 +147,8 @@ class NetworkMethod(DisMethod):
         self.tile = tile
         self.tile_overlap = tile_overlap
 
-    def prepare(self, rgb0, rgb1):
-        st = super().prepare(rgb0, rgb1)
+    def prepare(self, rgb0, rgb1, before=None, after=None):
+        st = super().prepare(rgb0, rgb1, before, after)
         st.stats = None
         return st
 

@@ -4,8 +4,11 @@ Two kinds (`--motion`):
 
 * "fused" (default): at flow resolution (long side <= max_side), DIS flow both ways, improved by feature-matched motion
   layers and per-pixel candidate fusion (interp.fusion: tracks large independent motion and sharpens motion
-  boundaries; pixels that a mover covers in the other frame, or that leave the view, are declared hidden), then motion and visibility at t
-  by forward softmax splatting (interp.splat), upscaled to full size;
+  boundaries; pixels that a mover covers in the other frame, or that leave the view, are declared hidden), then
+  motion and visibility at t by forward softmax splatting (interp.splat), upscaled to full size. Given the pairs on
+  either side (`accelerate`), pixels that move with the camera layer in both pairs follow quadratic trajectories
+  through the three captured frames (a shaking, panning or zooming camera accelerates: a linear path between two
+  frames is off by t (1 - t) / 2 times the acceleration, e.g. 1.7 px at t = 1/2 for 13 px/frame^2);
 * "plain": DIS flow both ways and the linear-motion approximation of the flows at t (the classical baseline).
 
 Both warp bicubically in fp32 and give zero blend weight to a frame whose sample falls outside its image.
@@ -14,7 +17,7 @@ Both warp bicubically in fp32 and give zero blend weight to a frame whose sample
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -24,6 +27,7 @@ from . import flow as fl
 from . import fusion, splat
 
 MOTIONS = ("fused", "plain")
+TRAJECTORIES = ("quadratic", "linear")  # quadratic: fused motion through three captured frames where it can (accelerate)
 
 
 @dataclass
@@ -36,6 +40,8 @@ class SplatMotion:
     z1: torch.Tensor
     layer01: torch.Tensor | None = None  # dominant (camera) motion layer, both ways; None when no layer was found
     layer10: torch.Tensor | None = None
+    acc0: torch.Tensor | None = None  # per-pixel accelerations of frames 0 and 1 (quadratic trajectories); None: linear
+    acc1: torch.Tensor | None = None
 
 
 @dataclass
@@ -92,12 +98,40 @@ def pair_motion(img0: np.ndarray, img1: np.ndarray, device: torch.device | str =
     return PairMotion(f01t, f10t, vis0, vis1)
 
 
+def camera_acceleration(f_next: torch.Tensor, l_next: torch.Tensor | None, f_prev: torch.Tensor,
+                        l_prev: torch.Tensor | None) -> torch.Tensor | None:
+    """(1,2,H,W) acceleration of one captured frame's pixels from its flows to the next and the previous captured
+    frame (f_next + f_prev, the second difference of its positions), taken from the camera layer's flows of both pairs
+    (homographies: smooth and exact where DIS is off by tenths of a pixel). Only pixels that move with the camera layer
+    in both pairs get it (each flow within fusion.OWN_PX of the layer's); the rest, independent movers and pixels the
+    layer does not explain, keep linear trajectories (0). None when either pair found no layer."""
+    if l_next is None or l_prev is None or l_next.shape != l_prev.shape or f_next.shape != l_next.shape:
+        return None
+    follows = ((f_next - l_next).norm(dim=1, keepdim=True) < fusion.OWN_PX) & \
+        ((f_prev - l_prev).norm(dim=1, keepdim=True) < fusion.OWN_PX)
+    return torch.where(follows, l_next + l_prev, torch.zeros_like(l_next))
+
+
+def accelerate(cur: PairMotion, prev: PairMotion | None, nxt: PairMotion | None) -> PairMotion:
+    """`cur` with quadratic trajectories: frame 0's acceleration from the previous pair (its frame 1 is cur's frame 0),
+    frame 1's from the next pair (its frame 0 is cur's frame 1). Fused motion only; a missing neighbour (clip end,
+    scene cut) or layer leaves that frame linear. Returns a new PairMotion; `cur` is not changed."""
+    m = cur.fused
+    if m is None:
+        return cur
+    p = prev.fused if prev is not None else None
+    n = nxt.fused if nxt is not None else None
+    acc0 = camera_acceleration(m.f01, m.layer01, p.f10, p.layer10) if p is not None else None
+    acc1 = camera_acceleration(m.f10, m.layer10, n.f01, n.layer01) if n is not None else None
+    return replace(cur, fused=replace(m, acc0=acc0, acc1=acc1))
+
+
 def flows_to(motion: PairMotion, t: float, h: int, w: int, device) -> tuple[torch.Tensor, ...]:
     """(F_t->0, F_t->1, vis0, vis1) at full resolution on `device`; vis: visibility in each frame (fused: from the
     splats; plain: the forward-backward masks when occlusion=True, else None)."""
     if motion.fused is not None:
         m = motion.fused
-        ft0, ft1, v0, v1 = splat.motion_at_t(m.f01, m.f10, m.z0, m.z1, t)
+        ft0, ft1, v0, v1 = splat.motion_at_t(m.f01, m.f10, m.z0, m.z1, t, m.acc0, m.acc1)
         ft0, ft1 = (fl.upscale_flow(f.float(), h, w).to(device) for f in (ft0, ft1))
         if v0.shape[-2:] != (h, w):
             v0, v1 = (torch.nn.functional.interpolate(v, size=(h, w), mode="bilinear", align_corners=False)

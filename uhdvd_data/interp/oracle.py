@@ -78,6 +78,10 @@ def _blend(w0: np.ndarray, w1: np.ndarray, v0: np.ndarray, v1: np.ndarray, t: fl
     return (a0 * w0 + a1 * w1) / (a0 + a1)
 
 
-def prepare_pair(method, f0: np.ndarray, f1: np.ndarray, t0: float):
-    """method.prepare for the pair (f0, f1) starting at time t0: the oracle needs t0, other methods ignore it."""
-    return method.prepare(f0, f1, t0=t0) if getattr(method, "needs_time", False) else method.prepare(f0, f1)
+def prepare_pair(method, f0: np.ndarray, f1: np.ndarray, t0: float, before: np.ndarray | None = None,
+                 after: np.ndarray | None = None):
+    """method.prepare for the pair (f0, f1) starting at time t0, with the captured frames on either side (None at the
+    ends): the oracle needs t0 and no neighbours, the other methods the neighbours and no t0."""
+    if getattr(method, "needs_time", False):
+        return method.prepare(f0, f1, t0=t0)
+    return method.prepare(f0, f1, before=before, after=after)

@@ -47,7 +47,7 @@ def warn(msg: str) -> None:
 
 def make_method(method: str = "auto", weights=None, device=None, dtype=None, tile: int = 0, tile_overlap: int = 64,
                 max_tile: int = 4096, flow_max_side: int = 1024, warn_fn: Callable[[str], None] = warn,
-                motion: str = "fused"):
+                motion: str = "fused", trajectory: str = "quadratic"):
     """Build the interpolation method. 'auto' = network with the given/packaged weights, else dis with a warning."""
     import torch
 
@@ -57,10 +57,12 @@ def make_method(method: str = "auto", weights=None, device=None, dtype=None, til
 
     if method not in ("auto", "network", "dis", "blend"):
         raise UserError(f"unknown --method {method!r} (choose from auto, network, dis, blend)")
-    from .motion import MOTIONS
+    from .motion import MOTIONS, TRAJECTORIES
 
     if motion not in MOTIONS:
         raise UserError(f"unknown --motion {motion!r} (choose from {', '.join(MOTIONS)})")
+    if trajectory not in TRAJECTORIES:
+        raise UserError(f"unknown --trajectory {trajectory!r} (choose from {', '.join(TRAJECTORIES)})")
     dev = device if isinstance(device, torch.device) else pick_device(device)
     dt = dtype if isinstance(dtype, torch.dtype) else pick_dtype(dtype, dev)
     if method in ("auto", "network"):
@@ -88,11 +90,11 @@ def make_method(method: str = "auto", weights=None, device=None, dtype=None, til
                 tile = 1024 if dev.type == "cpu" else 2048
             tile = min(tile, max_tile) if max_tile else tile
             m = NetworkMethod(model, weights_sha256=sha, tile=tile, tile_overlap=tile_overlap, device=dev, dtype=dt,
-                              flow_max_side=flow_max_side, motion=motion)
+                              flow_max_side=flow_max_side, motion=motion, trajectory=trajectory)
             m.weights_path = str(wpath)
             return m
     if method == "dis":
-        return DisMethod(device=dev, dtype=dt, flow_max_side=flow_max_side, motion=motion)
+        return DisMethod(device=dev, dtype=dt, flow_max_side=flow_max_side, motion=motion, trajectory=trajectory)
     return BlendMethod(device=dev, dtype=dt)
 
 
@@ -105,25 +107,39 @@ class _Grid:
         return timegrid.frame_time(n, self.fps)
 
 
+def _with_boundaries(frames: Iterator, scene_threshold: float, flash_jump: float) -> Iterator[tuple]:
+    """(index, rgb, boundary to the previous frame or None for the first) for each source frame."""
+    prev_thumb = None
+    for i, fr in enumerate(frames):
+        rgb = fr.rgb if hasattr(fr, "rgb") else fr
+        thumb = scenes.thumbnail(rgb)
+        yield i, rgb, (None if prev_thumb is None else scenes.compare(prev_thumb, thumb, scene_threshold, flash_jump))
+        prev_thumb = thumb
+
+
 def generate(frames: Iterator, interp, factor: int, src_fps: Fraction, meta: dict,
              has: Callable[[int], bool] | None = None, scene_threshold: float = scenes.DEFAULT_THRESHOLD,
              flash_jump: float = scenes.DEFAULT_FLASH_JUMP) -> Iterator[tuple[FrameRow, np.ndarray | None]]:
     """Yield (row, rgb) in index order for source frames `frames` (iterable of objects with .index/.rgb or arrays).
-    When has(n) is true the frame is already on disk: rgb is None and nothing is computed for it."""
+    When has(n) is true the frame is already on disk: rgb is None and nothing is computed for it.
+
+    The frames between source frames i-1 and i are made once frame i+1 has been read: the method is given the
+    captured frames on either side of the pair (i-2 and i+1, when in the same scene segment) for its trajectories."""
     grid = _Grid(src_fps, factor)
     segments: list[list[int]] = []
     gaps: list[list[int]] = []
     boundaries: list[dict] = []
     meta["segments"], meta["gaps"], meta["boundaries"] = segments, gaps, boundaries
     has = has or (lambda n: False)
-    prev = prev_thumb = None
+    stream = _with_boundaries(frames, scene_threshold, flash_jump)
+    nxt = next(stream, None)
+    prev = before = None
     seg = 0
-    for i, fr in enumerate(frames):
-        rgb = fr.rgb if hasattr(fr, "rgb") else fr
-        thumb = scenes.thumbnail(rgb)
+    while nxt is not None:
+        i, rgb, b = nxt
+        nxt = next(stream, None)
         n_src = i * factor
-        if prev is not None:
-            b = scenes.compare(prev_thumb, thumb, scene_threshold, flash_jump)
+        if b is not None:
             first = n_src - factor + 1
             if b.is_cut:
                 boundaries.append({"after_src_index": i - 1, "reason": b.reason, "correlation": round(b.correlation, 4),
@@ -138,6 +154,7 @@ def generate(frames: Iterator, interp, factor: int, src_fps: Fraction, meta: dic
                         yield FrameRow(n, grid.time(n), None, GAP_SEGMENT), (prev if j < factor / 2 else rgb)
                 seg += 1
             else:
+                after = nxt[1] if nxt is not None and not nxt[2].is_cut else None
                 state = None
                 for j in range(1, factor):
                     n = first + j - 1
@@ -145,14 +162,15 @@ def generate(frames: Iterator, interp, factor: int, src_fps: Fraction, meta: dic
                         yield FrameRow(n, grid.time(n), None, seg), None
                         continue
                     if state is None:
-                        state = interp.prepare(prev, rgb)
+                        state = interp.prepare(prev, rgb, before=before, after=after)
                     yield FrameRow(n, grid.time(n), None, seg), interp.frame(state, j / factor)
                 state = None
         if len(segments) <= seg:
             segments.append([n_src, n_src])
         segments[seg][1] = n_src
         yield FrameRow(n_src, grid.time(n_src), i, seg), (None if has(n_src) else rgb)
-        prev, prev_thumb = rgb, thumb
+        before = prev if b is not None and not b.is_cut else None
+        prev = rgb
 
 
 def _base_meta(info, interp, factor: int, fps_target, device_name: str, dtype_name: str) -> dict:
@@ -188,7 +206,8 @@ def _base_meta(info, interp, factor: int, fps_target, device_name: str, dtype_na
 def iter_interpolated(video_path, fps=480, method: str = "auto", weights=None, device=None, dtype=None,
                       tile: int = 0, tile_overlap: int = 64, max_tile: int = 4096, vfr: str = "cfr",
                       allow_hdr: bool = False, scene_threshold: float = scenes.DEFAULT_THRESHOLD,
-                      flow_max_side: int = 1024, interp=None, info=None, has=None, motion: str = "fused"):
+                      flow_max_side: int = 1024, interp=None, info=None, has=None, motion: str = "fused",
+                      trajectory: str = "quadratic"):
     """(meta, iterator of (FrameRow, rgb)); see the module docstring. `interp` reuses a method built by make_method."""
     from ..common.device import pick_device, pick_dtype
     from ..video import open_video, probe
@@ -197,7 +216,7 @@ def iter_interpolated(video_path, fps=480, method: str = "auto", weights=None, d
     if interp is None:
         dev = pick_device(device)
         interp = make_method(method, weights, dev, pick_dtype(dtype, dev), tile, tile_overlap, max_tile, flow_max_side,
-                             motion=motion)
+                             motion=motion, trajectory=trajectory)
     factor = timegrid.factor_for(Fraction(info.fps_num, info.fps_den), fps)
     meta = _base_meta(info, interp, factor, fps, str(interp.device), str(interp.dtype).replace("torch.", ""))
 

@@ -66,16 +66,30 @@ def occluded_follow_layer(flow: torch.Tensor, z: torch.Tensor, layer: torch.Tens
     return torch.where(occ, layer, flow), torch.where(occ, torch.full_like(z, OCCLUDED_Z), z)
 
 
-def motion_at_t(f01: torch.Tensor, f10: torch.Tensor, z0: torch.Tensor, z1: torch.Tensor,
-                t: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def displacement(f: torch.Tensor, s: float, acc: torch.Tensor | None, t: float) -> torch.Tensor:
+    """Where a pixel of one captured frame is at time t, minus its position: s * f on the linear trajectory (s = t
+    from frame 0, 1 - t from frame 1, f its flow to the other frame); with the pixel's acceleration `acc` (second
+    difference of its positions over three captured frames, f_a->b + f_a->prev) the quadratic trajectory through all
+    three, s * f - t (1 - t) acc / 2, which still lands on the other frame at s = 1."""
+    d = s * f
+    return d if acc is None else d - (0.5 * t * (1 - t)) * acc
+
+
+def motion_at_t(f01: torch.Tensor, f10: torch.Tensor, z0: torch.Tensor, z1: torch.Tensor, t: float,
+                acc0: torch.Tensor | None = None,
+                acc1: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """(F_t->0, F_t->1, vis0, vis1) at time t, (1,2,H,W) / (1,1,H,W), at the flows' resolution.
 
+    acc0 / acc1: per-pixel accelerations of frame 0 / frame 1 (`displacement`), None = linear trajectories.
     vis0: how much of what arrives at a pixel is visible in frame 0 (every frame-0 pixel is; a frame-1 pixel when it
     was matched in frame 0, z > OCCLUDED_Z), weighted like the motion; likewise vis1. Holes: 1."""
     one0, one1 = torch.ones_like(z0), torch.ones_like(z1)
     m0, m1 = (z0 > OCCLUDED_Z).to(z0.dtype), (z1 > OCCLUDED_Z).to(z1.dtype)
-    n0, c0 = forward_splat(torch.cat([-t * f01, (1 - t) * f01, one0, m0, one0], 1), t * f01, z0)
-    n1, c1 = forward_splat(torch.cat([t * f10, -(1 - t) * f10, m1, one1, one1], 1), (1 - t) * f10, z1)
+    d0, d1 = displacement(f01, t, acc0, t), displacement(f10, 1 - t, acc1, t)
+    rest0 = (1 - t) * f01 if acc0 is None else f01 - d0  # the rest of the way to the other frame
+    rest1 = t * f10 if acc1 is None else f10 - d1
+    n0, c0 = forward_splat(torch.cat([-d0, rest0, one0, m0, one0], 1), d0, z0)
+    n1, c1 = forward_splat(torch.cat([rest1, -d1, m1, one1, one1], 1), d1, z1)
     num = n0 + n1
     mass = num[:, 6:7]
     hole = c0 + c1 < 1e-3  # where covered, mass >= exp(OCCLUDED_Z) * 1e-3: no underflow in float32

@@ -2,7 +2,8 @@
 
 Samples:
   * synthetic truth: a photo under a moving camera with an independently moving occluder (interp.synthetic);
-    frames at 0 and 1 (quantised to 8 bit like real footage) and the exact truth at a random t in (0, 1);
+    frames at 0 and 1 (quantised to 8 bit like real footage) and the exact truth at a random t in (0, 1), plus the
+    captured frames at -1 and 2 for quadratic trajectories (`trajectory`, as at inference);
   * user footage: consecutive triplets at the native rate (60 fps footage sub-sampled by 2 so gaps match 30 fps);
     the middle frame is the truth at t = 0.5. Static triplets and triplets containing a cut are rejected.
 Synthetic samples are rendered at `render` size (default 640x360, like the benchmark), flows are computed on the
@@ -57,6 +58,7 @@ class TrainConfig:
     init: str | None = None  # start from these weights
     t_gate: bool = True  # residuals scaled by 4 t (1 - t) (see net.InterpNet)
     motion: str = "fused"  # pre-warp motion (interp.motion): fused | plain; use the one you interpolate with
+    trajectory: str = "quadratic"  # fused-motion trajectories (interp.motion.TRAJECTORIES), as for interpolation
     loss: str = "charbonnier"  # charbonnier | mse (PSNR is dominated by the few large errors around movers)
     layer: bool = True  # the camera-layer candidate (net.InterpNet layer=True); an --init network without it is extended
 
@@ -120,28 +122,49 @@ class FootageTriplets:
 
 
 def synthetic_sample(rng: np.random.Generator, size, photos, motion_max: float):
-    """(f0, f1, truth_t, t) rendered at `size` (int or (H, W)); f0/f1 quantised to 8 bit like real footage."""
+    """(f0, f1, truth_t, t, (f_-1, f2)) rendered at `size` (int or (H, W)); the captured frames (at -1, 0, 1, 2)
+    quantised to 8 bit like real footage, the outer two for quadratic trajectories."""
     hw = (size, size) if isinstance(size, int) else tuple(size)
     sc = random_scene(rng, hw, photos=photos, motion=(0.0, motion_max))
     t = float(rng.uniform(0.03, 0.97))
-    return _q8(sc.render(0.0)), _q8(sc.render(1.0)), sc.render(t), t
+    return _q8(sc.render(0.0)), _q8(sc.render(1.0)), sc.render(t), t, (_q8(sc.render(-1.0)), _q8(sc.render(2.0)))
 
 
-def make_batch(samples, crop: int, rng: np.random.Generator, device, crops_per_sample: int = 1, motion: str = "fused"):
-    """Flows on each whole sample (as at inference, where flow sees the full frame), pre-warp, then
-    `crops_per_sample` random crops anywhere in the frame. Returns the network inputs (w0, w1, x0, x1, weight,
-    camera-layer candidate (B,8,H,W); a sample without a layer gets the fused pre-warp as stand-in) and the truth."""
+def _augment(rng: np.random.Generator, frames: list, ft: np.ndarray, t: float) -> tuple[list, np.ndarray, float]:
+    """Temporal reversal and flips, the same for all captured frames (in time order) and the truth."""
+    if rng.random() < 0.5:
+        frames, t = frames[::-1], 1.0 - t
+    if rng.random() < 0.5:
+        frames, ft = [f[:, ::-1] for f in frames], ft[:, ::-1]
+    if rng.random() < 0.5:
+        frames, ft = [f[::-1] for f in frames], ft[::-1]
+    return [np.ascontiguousarray(f) for f in frames], np.ascontiguousarray(ft), t
+
+
+def sample_motion(frames: list, device, motion: str, trajectory: str) -> motionmod.PairMotion:
+    """The motion of the middle pair of `frames` ([f0, f1] or [f_-1, f0, f1, f2]), as interpolation computes it."""
+    if len(frames) == 2:
+        return motionmod.pair_motion(frames[0], frames[1], device, motion=motion)
+    pair = motionmod.pair_motion(frames[1], frames[2], device, motion=motion)
+    if trajectory != "quadratic" or motion != "fused":
+        return pair
+    return motionmod.accelerate(pair, motionmod.pair_motion(frames[0], frames[1], device, motion=motion),
+                                motionmod.pair_motion(frames[2], frames[3], device, motion=motion))
+
+
+def make_batch(samples, crop: int, rng: np.random.Generator, device, crops_per_sample: int = 1, motion: str = "fused",
+               trajectory: str = "quadratic"):
+    """Flows on each whole sample (as at inference, where flow sees the full frame; with the captured frames either
+    side, when the sample has them, for quadratic trajectories), pre-warp, then `crops_per_sample` random crops
+    anywhere in the frame. Returns the network inputs (w0, w1, x0, x1, weight, camera-layer candidate (B,8,H,W); a
+    sample without a layer gets the fused pre-warp as stand-in) and the truth."""
     cols: list[list[torch.Tensor]] = [[] for _ in range(7)]
     ts = []
-    for f0, f1, ft, t in samples:
-        if rng.random() < 0.5:  # temporal reversal
-            f0, f1, t = f1, f0, 1.0 - t
-        if rng.random() < 0.5:
-            f0, f1, ft = f0[:, ::-1], f1[:, ::-1], ft[:, ::-1]
-        if rng.random() < 0.5:
-            f0, f1, ft = f0[::-1], f1[::-1], ft[::-1]
-        f0, f1, ft = (np.ascontiguousarray(a) for a in (f0, f1, ft))
-        pair = motionmod.pair_motion(f0, f1, device, motion=motion)
+    for f0, f1, ft, t, *outer in samples:
+        frames = [outer[0][0], f0, f1, outer[0][1]] if outer and outer[0] is not None else [f0, f1]
+        frames, ft, t = _augment(rng, frames, ft, t)
+        f0, f1 = frames[len(frames) // 2 - 1], frames[len(frames) // 2]
+        pair = sample_motion(frames, device, motion, trajectory)
         x0 = torch.from_numpy(f0).permute(2, 0, 1)[None].float().to(device) / 255.0
         x1 = torch.from_numpy(f1).permute(2, 0, 1)[None].float().to(device) / 255.0
         w0, w1, wt = motionmod.prewarp(x0, x1, pair, t)
@@ -214,6 +237,7 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
                 "init": cfg.init, "steps": step, "wall_time_s": round(elapsed, 1), "device": str(device), "crop": cfg.crop,
                 "batch": cfg.batch, "lr": cfg.lr, "seed": cfg.seed, "photos": list(photos),
                 "footage": [str(p) for p in cfg.footage], "loss": cfg.loss, "motion": cfg.motion,
+                "trajectory": cfg.trajectory,
                 "layer": model.layer}
         save_interp_weights(model, out / "last.safetensors", meta)
         tmp = out / ".tmp-state.pt"
@@ -236,7 +260,7 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
             else:
                 samples.append(synthetic_sample(rng, cfg.render, photos, cfg.motion_max))
         (w0, w1, x0, x1, wt, cand, gt), ts = make_batch(samples, cfg.crop, rng, device, crops_per_sample=cps,
-                                                  motion=cfg.motion)
+                                                  motion=cfg.motion, trajectory=cfg.trajectory)
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         pred = model(w0, w1, x0, x1, ts, wt, cand=cand if model.layer else None)
