@@ -104,24 +104,22 @@ class BlendMethod(Method):
 class DisMethod(Method):
     name = "dis"
 
-    _cache: list | None = None  # [(frame a, frame b, PairMotion)]: the last few pairs, matched by array identity
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._cache: list = []  # [(frame a, frame b, PairMotion)]: the last few pairs, matched by array identity
 
     def pair_motion(self, a: np.ndarray, b: np.ndarray) -> motionmod.PairMotion:
         """The motion of (a, b), computed once: consecutive pairs and their neighbours share it."""
-        cache = self._cache if self._cache is not None else []
-        for ca, cb, m in cache:
+        for ca, cb, m in self._cache:
             if ca is a and cb is b:
                 return m
         m = motionmod.pair_motion(a, b, self.device, self.flow_max_side, self.flow_preset, self.occlusion, self.motion)
-        self._cache = (cache + [(a, b, m)])[-MOTION_CACHE:]  # holding the arrays keeps their identities unique
+        self._cache = (self._cache + [(a, b, m)])[-MOTION_CACHE:]  # holding the arrays keeps their identities unique
         return m
 
     def prepare(self, rgb0, rgb1, before=None, after=None):
         st = super().prepare(rgb0, rgb1)
-        st.motion = self.pair_motion(rgb0, rgb1)
-        if self.trajectory == "quadratic" and self.motion == "fused" and (before is not None or after is not None):
-            st.motion = motionmod.accelerate(st.motion, self.pair_motion(before, rgb0) if before is not None else None,
-                                             self.pair_motion(rgb1, after) if after is not None else None)
+        st.motion = motionmod.with_neighbours(self.pair_motion, rgb0, rgb1, before, after, self.trajectory)
         return st
 
     def frame_tensor(self, st, t):

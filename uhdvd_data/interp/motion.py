@@ -126,6 +126,18 @@ def accelerate(cur: PairMotion, prev: PairMotion | None, nxt: PairMotion | None)
     return replace(cur, fused=replace(m, acc0=acc0, acc1=acc1))
 
 
+def with_neighbours(motion_of, rgb0: np.ndarray, rgb1: np.ndarray, before: np.ndarray | None,
+                    after: np.ndarray | None, trajectory: str) -> PairMotion:
+    """The motion of (rgb0, rgb1) as interpolation uses it: motion_of(a, b) gives a pair's motion (computed or cached);
+    with quadratic trajectories and fused motion, the pairs with the neighbouring captured frames (None at clip ends
+    and cuts) add the accelerations (`accelerate`)."""
+    cur = motion_of(rgb0, rgb1)
+    if trajectory != "quadratic" or cur.fused is None or (before is None and after is None):
+        return cur
+    return accelerate(cur, motion_of(before, rgb0) if before is not None else None,
+                      motion_of(rgb1, after) if after is not None else None)
+
+
 def flows_to(motion: PairMotion, t: float, h: int, w: int, device) -> tuple[torch.Tensor, ...]:
     """(F_t->0, F_t->1, vis0, vis1) at full resolution on `device`; vis: visibility in each frame (fused: from the
     splats; plain: the forward-backward masks when occlusion=True, else None)."""

@@ -143,13 +143,9 @@ def _augment(rng: np.random.Generator, frames: list, ft: np.ndarray, t: float) -
 
 def sample_motion(frames: list, device, motion: str, trajectory: str) -> motionmod.PairMotion:
     """The motion of the middle pair of `frames` ([f0, f1] or [f_-1, f0, f1, f2]), as interpolation computes it."""
-    if len(frames) == 2:
-        return motionmod.pair_motion(frames[0], frames[1], device, motion=motion)
-    pair = motionmod.pair_motion(frames[1], frames[2], device, motion=motion)
-    if trajectory != "quadratic" or motion != "fused":
-        return pair
-    return motionmod.accelerate(pair, motionmod.pair_motion(frames[0], frames[1], device, motion=motion),
-                                motionmod.pair_motion(frames[2], frames[3], device, motion=motion))
+    before, f0, f1, after = frames if len(frames) == 4 else (None, *frames, None)
+    return motionmod.with_neighbours(lambda a, b: motionmod.pair_motion(a, b, device, motion=motion), f0, f1, before,
+                                     after, trajectory)
 
 
 def make_batch(samples, crop: int, rng: np.random.Generator, device, crops_per_sample: int = 1, motion: str = "fused",
