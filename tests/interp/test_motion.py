@@ -41,7 +41,8 @@ def test_fused_beats_plain_on_a_fast_independent_mover(occluder_scene):
     fused, _ = _frames(occluder_scene, js, "fused")
     p = np.mean([_psnr(a, b) for a, b in zip(plain, truth)])
     f = np.mean([_psnr(a, b) for a, b in zip(fused, truth)])
-    assert f > p + 3.0, (p, f)  # measured 25.8 -> 31.0 dB
+    assert f > p + 2.0, (p, f)  # measured 27.0 -> 29.2 dB (31.0 with the sharp splat + cutoff before 2026-12-02,
+    # which lost 0.6 dB on real walking people: benchmarks/interp_real.py decides)
 
 
 def test_fused_is_deterministic(occluder_scene):

@@ -55,8 +55,8 @@ def test_softmax_weight_picks_the_better_matched_pixel():
 
 
 def test_weights_from_error_cutoff():
-    e = torch.tensor([[[[0.0, 0.01, splat.CUTOFF * 1.01]]]])
-    z0, _ = splat.weights_from_error(e, e)
+    e = torch.tensor([[[[0.0, 0.01, 0.06 * 1.01]]]])
+    z0, _ = splat.weights_from_error(e, e, cutoff=0.06)  # the default (inf) keeps every pixel
     assert z0[0, 0, 0, 0] == 0 and abs(float(z0[0, 0, 0, 1]) + splat.ALPHA * 0.01) < 1e-4
     assert z0[0, 0, 0, 2] == -math.inf
 
@@ -100,7 +100,7 @@ def test_occluded_pixels_follow_the_layer_at_low_priority():
     f2, z2 = splat.occluded_follow_layer(flow, z, layer)
     assert torch.equal(f2[..., 0, 1], torch.zeros(1, 2)) and float(z2[..., 0, 1]) == splat.OCCLUDED_Z
     assert torch.equal(f2[..., 1, :], flow[..., 1, :]) and torch.equal(z2[..., 1, :], z[..., 1, :])
-    assert splat.OCCLUDED_Z < -splat.ALPHA * splat.CUTOFF  # below every matched pixel
+    assert splat.OCCLUDED_Z < -splat.ALPHA * min(splat.CUTOFF, 1.0)  # below every matched pixel (errors <= 1)
     # where covered only by such pixels, the mass stays a normal float32
     num, cover = splat.forward_splat(torch.ones(1, 1, 1, 1), torch.zeros(1, 2, 1, 1), torch.full((1, 1, 1, 1), splat.OCCLUDED_Z))
     assert float(num) > 1e-37 and float(cover) == 1.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..interp.names import MOTIONS, TRAJECTORIES
 from .synthesize import add_synth_options, config_from_args
 
 HELP = "Fused interpolate+synthesize: stream interpolated frames into the averager, keep only blur/sharp pairs"
@@ -17,9 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     g = p.add_argument_group("interpolation")
     g.add_argument("--fps", type=float, default=480.0, help="interpolated frame rate (default: 480)")
     g.add_argument("--method", default="auto", help="interpolation method (as for `interpolate`; default: auto)")
-    g.add_argument("--motion", default="fused", choices=["fused", "plain"],
+    g.add_argument("--motion", default="fused", choices=MOTIONS,
                    help="pre-warp motion (as for `interpolate`; default: fused)")
-    g.add_argument("--trajectory", default="quadratic", choices=["quadratic", "linear"],
+    g.add_argument("--trajectory", default="quadratic", choices=TRAJECTORIES,
                    help="fused-motion trajectories (as for `interpolate`; default: quadratic)")
     g.add_argument("--weights", default=None, help="interpolation network weights (default: bundled)")
     g.add_argument("--device", default=None, help="cuda / cpu (default: cuda when available)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..interp.names import METHODS, MOTIONS, TRAJECTORIES
+
 HELP = "Interpolate footage to a high frame rate (e.g. 480 fps) into interp/<clip>/ (lossless frames + provenance)"
 
 
@@ -18,12 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="video files or folders (searched recursively)")
     p.add_argument("--fps", default="480", help="target frame rate (default 480)")
     p.add_argument("--out", default="interp", help="output root (default interp/)")
-    p.add_argument("--method", default="auto", choices=["auto", "network", "dis", "blend"],
+    p.add_argument("--method", default="auto", choices=METHODS,
                    help="auto (default): network with the packaged weights, else dis with a warning")
-    p.add_argument("--motion", default="fused", choices=["fused", "plain"],
+    p.add_argument("--motion", default="fused", choices=MOTIONS,
                    help="fused (default): DIS + feature-matched motion layers + per-pixel fusion, motion at t by "
                    "forward splatting with visibility; plain: DIS with linear-motion flows at t (classical baseline)")
-    p.add_argument("--trajectory", default="quadratic", choices=["quadratic", "linear"],
+    p.add_argument("--trajectory", default="quadratic", choices=TRAJECTORIES,
                    help="fused motion between two captured frames: quadratic (default) through the captured frames "
                    "either side where the camera layer explains a pixel in both pairs (accelerating, shaking camera), "
                    "else linear; linear: straight lines between the two frames")

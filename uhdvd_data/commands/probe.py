@@ -7,7 +7,7 @@ import sys
 
 HELP = "Probe footage (files or folders) and write manifests/footage.csv"
 DESCRIPTION = """\
-Probe video clips (.mp4/.mov/.mkv/.m4v; folders are searched recursively): size after rotation, exact fps,
+Probe video clips (.mp4/.mov/.mkv/.m4v/.avi/.mpg/.webm/.mts/...; folders are searched recursively): size after rotation, exact fps,
 frame count, codec, bit depth, colour transfer (bt709/hlg/pq), display rotation, variable frame rate (judged from
 the frame timestamps), audio, device make/model, sha256. Prints a table and writes the CSV atomically.
 

@@ -11,13 +11,18 @@ Pass the same array objects for the same frames: consecutive pairs then share th
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from ..common.device import autocast
+from ..common.errors import UserError
 from . import motion as motionmod
+from .names import METHODS
 from .net import InterpNet, image_stats
 from .tiling import tiled
 
@@ -123,7 +128,7 @@ class DisMethod(Method):
         return st
 
     def frame_tensor(self, st, t):
-        return motionmod.blend(*motionmod.prewarp(st.x0, st.x1, st.motion, t))
+        return motionmod.frame_at(st.x0, st.x1, st.motion, t)
 
     def describe(self):
         d = dict(super().describe(), flow="opencv-dis", motion=self.motion, flow_preset=self.flow_preset,
@@ -152,7 +157,8 @@ class NetworkMethod(DisMethod):
 
     @torch.no_grad()
     def frame_tensor(self, st, t):
-        w0, w1, wt = motionmod.prewarp(st.x0, st.x1, st.motion, t)
+        at = motionmod.at_time(st.motion, t, st.x0.shape[-2], st.x0.shape[-1], st.x0.device)
+        w0, w1, wt = motionmod.warp_pair(st.x0, st.x1, at, t)
         stats = image_stats(w0, w1, st.x0, st.x1)
 
         inputs = [w0, w1, st.x0, st.x1, wt]
@@ -169,18 +175,57 @@ class NetworkMethod(DisMethod):
             r = border_ramp(out.shape[-2], out.shape[-1], self.border, out.device)
             base = motionmod.blend(w0, w1, wt)
             out = base + r * (out - base)  # exactly dis where the network adds nothing or r = 0
-        return out
+        return motionmod.hedged(out, st.x0, st.x1, st.motion, t, at.unexplained)
 
     def describe(self):
         return dict(super().describe(), net=self.model.config(), tile=self.tile, tile_overlap=self.tile_overlap,
                     border=self.border)
 
 
-METHODS = ("auto", "network", "dis", "blend")
+def warn(msg: str) -> None:
+    print(f"uhdvd-data: warning: {msg}", file=sys.stderr, flush=True)
 
 
-def make_method(name: str = "auto", device=None, **kw) -> Method:
-    """Same as interp.pipeline.make_method (auto/network/dis/blend; auto falls back to dis with a warning)."""
-    from .pipeline import make_method as _make
+def make_method(method: str = "auto", weights=None, device=None, dtype=None, tile: int = 0, tile_overlap: int = 64,
+                max_tile: int = 4096, flow_max_side: int = 1024, warn_fn: Callable[[str], None] = warn,
+                motion: str = "fused", trajectory: str = "quadratic") -> Method:
+    """Build the interpolation method (one of METHODS). 'auto' = the network with the given or packaged weights
+    when its model card clears it, else dis with a warning."""
+    from ..common.device import pick_device, pick_dtype
+    from .weights_io import PACKAGE_WEIGHTS, default_weights, load_interp_weights, packaged_weights_status
 
-    return _make(name, device=device, **kw)
+    if method not in METHODS:
+        raise UserError(f"unknown --method {method!r} (choose from {', '.join(METHODS)})")
+    if motion not in motionmod.MOTIONS:
+        raise UserError(f"unknown --motion {motion!r} (choose from {', '.join(motionmod.MOTIONS)})")
+    if trajectory not in motionmod.TRAJECTORIES:
+        raise UserError(f"unknown --trajectory {trajectory!r} (choose from {', '.join(motionmod.TRAJECTORIES)})")
+    dev = device if isinstance(device, torch.device) else pick_device(device)
+    dt = dtype if isinstance(dtype, torch.dtype) else pick_dtype(dtype, dev)
+    if method in ("auto", "network"):
+        wpath = weights or default_weights()
+        if wpath is None and method == "network" and not os.environ.get("UHDVD_INTERP_WEIGHTS"):
+            wpath = PACKAGE_WEIGHTS if PACKAGE_WEIGHTS.is_file() else None  # explicit request: use them
+        if wpath is None:
+            if method == "network":
+                raise UserError("--method network needs trained weights: none are packaged; pass --weights W "
+                                "(from `uhdvd-data train-interp`) or use --method dis")
+            if not os.environ.get("UHDVD_INTERP_WEIGHTS") and packaged_weights_status() == "disabled":
+                warn_fn("--method auto uses dis: the packaged network weights did not clear their model card's bar "
+                        "on held-out footage (see uhdvd_data/interp/weights/MODEL_CARD.md); --method network uses "
+                        "them anyway")
+            else:
+                warn_fn("no trained interpolation weights found; using --method dis (flow warp + blend)")
+            method = "dis"
+        else:
+            model, _, sha = load_interp_weights(wpath)
+            if tile <= 0:
+                tile = 1024 if dev.type == "cpu" else 2048
+            tile = min(tile, max_tile) if max_tile else tile
+            m = NetworkMethod(model, weights_sha256=sha, tile=tile, tile_overlap=tile_overlap, device=dev, dtype=dt,
+                              flow_max_side=flow_max_side, motion=motion, trajectory=trajectory)
+            m.weights_path = str(wpath)
+            return m
+    if method == "dis":
+        return DisMethod(device=dev, dtype=dt, flow_max_side=flow_max_side, motion=motion, trajectory=trajectory)
+    return BlendMethod(device=dev, dtype=dt)

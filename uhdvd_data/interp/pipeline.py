@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -27,8 +26,8 @@ import numpy as np
 
 from .. import __version__
 from ..common.atomic import clean_temp_files, write_text
-from ..common.errors import UserError
 from . import scenes, timegrid
+from .methods import make_method, warn  # noqa: F401  (re-exported)
 from .store import CLIP_JSON, FFV1_NAME, FRAME_PATTERN, FRAMES_CSV, FrameRow, InterpClipWriter
 
 PARTIAL_JSON = "partial.json"
@@ -39,63 +38,6 @@ def clip_id_for(path: os.PathLike | str) -> str:
     stem = Path(path).stem
     s = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "clip"
     return s
-
-
-def warn(msg: str) -> None:
-    print(f"uhdvd-data: warning: {msg}", file=sys.stderr, flush=True)
-
-
-def make_method(method: str = "auto", weights=None, device=None, dtype=None, tile: int = 0, tile_overlap: int = 64,
-                max_tile: int = 4096, flow_max_side: int = 1024, warn_fn: Callable[[str], None] = warn,
-                motion: str = "fused", trajectory: str = "quadratic"):
-    """Build the interpolation method. 'auto' = network with the given/packaged weights, else dis with a warning."""
-    import torch
-
-    from ..common.device import pick_device, pick_dtype
-    from .methods import BlendMethod, DisMethod, NetworkMethod
-    from .weights_io import default_weights, load_interp_weights
-
-    if method not in ("auto", "network", "dis", "blend"):
-        raise UserError(f"unknown --method {method!r} (choose from auto, network, dis, blend)")
-    from .motion import MOTIONS, TRAJECTORIES
-
-    if motion not in MOTIONS:
-        raise UserError(f"unknown --motion {motion!r} (choose from {', '.join(MOTIONS)})")
-    if trajectory not in TRAJECTORIES:
-        raise UserError(f"unknown --trajectory {trajectory!r} (choose from {', '.join(TRAJECTORIES)})")
-    dev = device if isinstance(device, torch.device) else pick_device(device)
-    dt = dtype if isinstance(dtype, torch.dtype) else pick_dtype(dtype, dev)
-    if method in ("auto", "network"):
-        wpath = weights or default_weights()
-        if wpath is None and method == "network" and not os.environ.get("UHDVD_INTERP_WEIGHTS"):
-            from .weights_io import PACKAGE_WEIGHTS
-
-            wpath = PACKAGE_WEIGHTS if PACKAGE_WEIGHTS.is_file() else None  # explicit request: use them
-        if wpath is None:
-            if method == "network":
-                raise UserError("--method network needs trained weights: none are packaged; pass --weights W "
-                                "(from `uhdvd-data train-interp`) or use --method dis")
-            from .weights_io import packaged_weights_status
-
-            if method == "auto" and not os.environ.get("UHDVD_INTERP_WEIGHTS") and packaged_weights_status() == "disabled":
-                warn_fn("--method auto uses dis: the packaged network weights did not beat dis by the required 1 dB on "
-                        "the held-out benchmark (see uhdvd_data/interp/weights/MODEL_CARD.md); --method network uses "
-                        "them anyway")
-            else:
-                warn_fn("no trained interpolation weights found; using --method dis (flow warp + blend)")
-            method = "dis"
-        else:
-            model, _, sha = load_interp_weights(wpath)
-            if tile <= 0:
-                tile = 1024 if dev.type == "cpu" else 2048
-            tile = min(tile, max_tile) if max_tile else tile
-            m = NetworkMethod(model, weights_sha256=sha, tile=tile, tile_overlap=tile_overlap, device=dev, dtype=dt,
-                              flow_max_side=flow_max_side, motion=motion, trajectory=trajectory)
-            m.weights_path = str(wpath)
-            return m
-    if method == "dis":
-        return DisMethod(device=dev, dtype=dt, flow_max_side=flow_max_side, motion=motion, trajectory=trajectory)
-    return BlendMethod(device=dev, dtype=dt)
 
 
 class _Grid:

@@ -1,0 +1,5 @@
+"""The interpolation choices by name, in one place (light: the CLI builds its parsers from these without torch)."""
+
+METHODS = ("auto", "network", "dis", "blend")  # interp.methods.make_method
+MOTIONS = ("fused", "plain")  # interp.motion: the pre-warp's motion
+TRAJECTORIES = ("quadratic", "linear")  # fused motion between captured frames (interp.motion.accelerate)
