@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..interp.names import MOTIONS, TRAJECTORIES
+from ..interp.config import add_interp_options
 from .synthesize import add_synth_options, config_from_args
 
 HELP = "Fused interpolate+synthesize: stream interpolated frames into the averager, keep only blur/sharp pairs"
@@ -17,20 +17,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", help="videos or folders of videos (e.g. raw/)")
     g = p.add_argument_group("interpolation")
     g.add_argument("--fps", type=float, default=480.0, help="interpolated frame rate (default: 480)")
-    g.add_argument("--method", default="auto", help="interpolation method (as for `interpolate`; default: auto)")
-    g.add_argument("--motion", default="fused", choices=MOTIONS,
-                   help="pre-warp motion (as for `interpolate`; default: fused)")
-    g.add_argument("--trajectory", default="quadratic", choices=TRAJECTORIES,
-                   help="fused-motion trajectories (as for `interpolate`; default: quadratic)")
-    g.add_argument("--weights", default=None, help="interpolation network weights (default: bundled)")
-    g.add_argument("--device", default=None, help="cuda / cpu (default: cuda when available)")
-    g.add_argument("--dtype", default=None, help="fp32 / bf16 / fp16 (default: bf16 on cuda, fp32 on cpu)")
+    add_interp_options(g)
     add_synth_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..common.errors import UserError
+    from ..interp.config import from_args
     from ..synth.fused import build_dataset
     from ..synth.splits import parse_shard
 
@@ -45,8 +39,8 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs != 1:
         print("note: build streams one clip at a time; --jobs is ignored (use --shard i/n across processes)")
     fps = int(args.fps) if float(args.fps).is_integer() else args.fps
-    interp = {"fps": fps, "method": args.method, "weights": args.weights, "device": args.device, "dtype": args.dtype,
-              "motion": args.motion, "trajectory": args.trajectory}
+    cfg = from_args(args)
+    interp = {"fps": fps, **cfg.method_kwargs(), **cfg.clip_kwargs()}
     summary = build_dataset(find_videos(args.inputs), interp, args.out, args.manifest, config_from_args(args),
                             shard=parse_shard(args.shard), overwrite=args.overwrite, show_progress=not args.no_progress)
     sk = summary["skipped"]

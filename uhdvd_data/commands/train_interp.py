@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..interp.names import MOTIONS, TRAJECTORIES
+from ..interp.config import add_motion_options
 
 HELP = "Train the frame-interpolation network (synthetic truth from photos + your own footage)"
 
@@ -33,11 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--time-budget", type=float, default=0.0, metavar="MIN", help="stop and save after MIN minutes")
     p.add_argument("--render", default="640x360", help="size synthetic frames are rendered at (WxH; default 640x360)")
     p.add_argument("--crops-per-sample", type=int, default=4, help="training crops taken from each rendered pair")
-    p.add_argument("--motion", default="fused", choices=MOTIONS,
-                   help="pre-warp motion the network learns to correct (as for `interpolate`; default: fused)")
-    p.add_argument("--trajectory", default="quadratic", choices=TRAJECTORIES,
-                   help="fused-motion trajectories of the pre-warp (as for `interpolate`; default: quadratic, from "
-                   "synthetic frames rendered at t = -1 and 2 too; footage tuples have no outer frames: linear)")
+    add_motion_options(p)
     p.add_argument("--motion-max", type=float, default=48.0, help="max synthetic camera motion, px per source frame")
     p.add_argument("--no-t-gate", action="store_true",
                    help="do not fade the network's residual out toward t=0 and t=1 (4 t (1-t) gate)")

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-DEFAULT_THRESHOLD = 0.7
+from .config import DEFAULT_SCENE_THRESHOLD as DEFAULT_THRESHOLD
+
 DEFAULT_FLASH_JUMP = 0.12
 THUMB = (160, 90)
 

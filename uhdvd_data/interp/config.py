@@ -1,0 +1,89 @@
+"""InterpConfig: how footage is interpolated, one dataclass for `interpolate`, `build` and (motion) `train-interp`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from .names import METHODS, MOTIONS, TRAJECTORIES
+
+DEFAULT_SCENE_THRESHOLD = 0.7  # interp.scenes.DEFAULT_THRESHOLD (kept here so the CLI needs no cv2 to parse)
+
+
+@dataclass
+class InterpConfig:
+    method: str = "auto"  # METHODS: auto = the packaged network when its model card clears it, else dis
+    weights: str | None = None  # interpolation-network weights (.safetensors)
+    device: str | None = None  # cuda | cpu (None: cuda when available)
+    dtype: str | None = None  # bf16 | fp16 | fp32 (None: bf16 on cuda, fp32 on cpu)
+    motion: str = "fused"  # MOTIONS: the pre-warp's motion
+    trajectory: str = "quadratic"  # TRAJECTORIES: fused motion between captured frames
+    tile: int = 0  # network tile side in px (0 = auto: 1024 cpu, 2048 cuda)
+    tile_overlap: int = 64
+    max_tile: int = 4096
+    vfr: str = "cfr"  # cfr: resample variable-frame-rate clips to their nominal rate; error: refuse them
+    allow_hdr: bool = False  # accept HLG/PQ sources
+    scene_threshold: float = DEFAULT_SCENE_THRESHOLD
+
+    def check(self) -> InterpConfig:
+        """Raise UserError (one line) on a bad value; returns self."""
+        from ..common.errors import UserError
+
+        for name, value, allowed in (("method", self.method, METHODS), ("motion", self.motion, MOTIONS),
+                                     ("trajectory", self.trajectory, TRAJECTORIES), ("vfr", self.vfr, ("cfr", "error"))):
+            if value not in allowed:
+                raise UserError(f"unknown --{name} {value!r} (choose from {', '.join(allowed)})")
+        if self.tile < 0 or self.tile_overlap < 0 or self.max_tile < 0:
+            raise UserError("--tile, --tile-overlap and --max-tile must be >= 0")
+        if not 0.0 <= self.scene_threshold <= 1.0:
+            raise UserError(f"--scene-threshold must be in [0, 1] (got {self.scene_threshold})")
+        return self
+
+    def method_kwargs(self) -> dict:
+        """Keyword arguments of interp.methods.make_method."""
+        return dict(method=self.method, weights=self.weights, device=self.device, dtype=self.dtype, tile=self.tile,
+                    tile_overlap=self.tile_overlap, max_tile=self.max_tile, motion=self.motion,
+                    trajectory=self.trajectory)
+
+    def clip_kwargs(self) -> dict:
+        """How a clip is read and cut (interp.pipeline.iter_interpolated / interpolate_clip)."""
+        return dict(vfr=self.vfr, allow_hdr=self.allow_hdr, scene_threshold=self.scene_threshold)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def add_motion_options(g) -> None:
+    """--motion and --trajectory (shared by interpolate, build and train-interp)."""
+    g.add_argument("--motion", default="fused", choices=MOTIONS,
+                   help="fused (default): DIS + feature-matched motion layers + per-pixel fusion, motion at t by "
+                   "forward splatting with visibility, hedged with plain DIS where no rigid layer explains the "
+                   "motion, refined at full resolution; plain: DIS with linear-motion flows at t (classical baseline)")
+    g.add_argument("--trajectory", default="quadratic", choices=TRAJECTORIES,
+                   help="fused motion between two captured frames: quadratic (default) through the captured frames "
+                   "either side where the camera layer explains a pixel in both pairs (accelerating, shaking camera), "
+                   "else linear; linear: straight lines between the two frames")
+
+
+def add_interp_options(g) -> None:
+    """The interpolation options of `interpolate` and `build` (an argparse parser or group)."""
+    g.add_argument("--method", default="auto", choices=METHODS,
+                   help="auto (default): the packaged network when its model card clears it, else dis with a warning")
+    add_motion_options(g)
+    g.add_argument("--weights", default=None, help="interpolation-network weights (.safetensors)")
+    g.add_argument("--device", default=None, help="cuda|cpu (default: cuda when available)")
+    g.add_argument("--dtype", default=None, choices=["bf16", "fp16", "fp32"], help="default: bf16 on cuda, fp32 on cpu")
+    g.add_argument("--tile", type=int, default=0, help="tile side in px for the network (0 = auto: 1024 cpu, 2048 cuda)")
+    g.add_argument("--tile-overlap", type=int, default=64, help="tile overlap in px (feathered; default 64)")
+    g.add_argument("--max-tile", type=int, default=4096, help="upper bound on the tile side (bounds memory)")
+    g.add_argument("--vfr", default="cfr", choices=["cfr", "error"], help="variable-frame-rate clips: resample or refuse")
+    g.add_argument("--allow-hdr", action="store_true", help="accept HLG/PQ sources (frames stay in their transfer)")
+    g.add_argument("--scene-threshold", type=float, default=DEFAULT_SCENE_THRESHOLD,
+                   help="cut when motion-compensated thumbnail correlation is below this (default 0.7)")
+
+
+def from_args(args) -> InterpConfig:
+    """The InterpConfig of parsed `add_interp_options` arguments, checked."""
+    return InterpConfig(method=args.method, weights=args.weights, device=args.device, dtype=args.dtype,
+                        motion=args.motion, trajectory=args.trajectory, tile=args.tile, tile_overlap=args.tile_overlap,
+                        max_tile=args.max_tile, vfr=args.vfr, allow_hdr=args.allow_hdr,
+                        scene_threshold=args.scene_threshold).check()
