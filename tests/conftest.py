@@ -14,6 +14,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 _TESTS = str(Path(__file__).resolve().parent)
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
+# benchmarks/*.py (scripts, not a package) are imported by name by the tests that run them on tiny inputs.
+_BENCH = str(Path(__file__).resolve().parents[1] / "benchmarks")
+if _BENCH not in sys.path:
+    sys.path.append(_BENCH)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

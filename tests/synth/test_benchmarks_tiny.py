@@ -14,12 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _fidelity_script():
-    """benchmarks/synth_fidelity.py as a module (benchmarks/ is not a package)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import synth_fidelity
-    finally:
-        sys.path.pop(0)
+    """benchmarks/synth_fidelity.py as a module (tests/conftest.py puts benchmarks/ on the path)."""
+    import synth_fidelity
+
     return synth_fidelity
 
 
