@@ -228,9 +228,11 @@ def at_time(motion: PairMotion, t: float, h: int, w: int, device) -> AtTime:
     u = unexplained(m, s0, s1, t)
     ft0, ft1 = (fl.upscale_flow(f.float(), h, w).to(device) for f in (s0, s1))
     if m.fine01 is not None and m.fine01.shape[-2:] == (h, w):
+        if m.fine01.device != ft0.device:  # moved once per pair, not per frame (full-resolution fields)
+            m.fine01, m.fine10 = m.fine01.to(ft0.device), m.fine10.to(ft0.device)
         # a frame-0 point reached from x at t moves (refined) by f01 + fine01 over the pair: carry t of the correction
-        ft0 = ft0 - t * fl.backward_warp(m.fine01.to(device), ft0)
-        ft1 = ft1 - (1 - t) * fl.backward_warp(m.fine10.to(device), ft1)
+        ft0 = ft0 - t * fl.backward_warp(m.fine01, ft0)
+        ft1 = ft1 - (1 - t) * fl.backward_warp(m.fine10, ft1)
     return AtTime(ft0, ft1, _up(v0, h, w).float().to(device), _up(v1, h, w).float().to(device),
                   _up(u, h, w).float().to(device))
 
