@@ -274,7 +274,8 @@ def table(rows: list[dict], methods: list[str], baseline: str = "dis-full") -> s
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clips", default="all", help="all | tuning | held-out | comma-separated names")
-    ap.add_argument("--methods", default="blend,dis-full,dis-plain,default,network")
+    ap.add_argument("--methods", default="blend,dis-full,dis-plain,default",
+                    help="rows (see above); add network,rife for the full table (their 4K rows take ~15 min on CPU)")
     ap.add_argument("--factors", default="2,4")
     ap.add_argument("--stills", default=str(STILLS), help="folder of consecutive real 4K frames, or 'none'")
     ap.add_argument("--weights", default=None, help="network weights (default: the packaged ones)")
