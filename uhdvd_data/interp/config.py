@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from .names import METHODS, MOTIONS, TRAJECTORIES
 
@@ -47,9 +47,6 @@ class InterpConfig:
     def clip_kwargs(self) -> dict:
         """How a clip is read and cut (interp.pipeline.iter_interpolated / interpolate_clip)."""
         return dict(vfr=self.vfr, allow_hdr=self.allow_hdr, scene_threshold=self.scene_threshold)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def add_motion_options(g) -> None:

@@ -22,7 +22,7 @@ import torch
 from ..common.device import autocast
 from ..common.errors import UserError
 from . import motion as motionmod
-from .names import METHODS
+from .config import InterpConfig
 from .net import InterpNet, image_stats
 from .tiling import tiled
 
@@ -194,12 +194,7 @@ def make_method(method: str = "auto", weights=None, device=None, dtype=None, til
     from ..common.device import pick_device, pick_dtype
     from .weights_io import PACKAGE_WEIGHTS, default_weights, load_interp_weights, packaged_weights_status
 
-    if method not in METHODS:
-        raise UserError(f"unknown --method {method!r} (choose from {', '.join(METHODS)})")
-    if motion not in motionmod.MOTIONS:
-        raise UserError(f"unknown --motion {motion!r} (choose from {', '.join(motionmod.MOTIONS)})")
-    if trajectory not in motionmod.TRAJECTORIES:
-        raise UserError(f"unknown --trajectory {trajectory!r} (choose from {', '.join(motionmod.TRAJECTORIES)})")
+    InterpConfig(method=method, motion=motion, trajectory=trajectory).check()  # the CLI's check, for every caller
     dev = device if isinstance(device, torch.device) else pick_device(device)
     dt = dtype if isinstance(dtype, torch.dtype) else pick_dtype(dtype, dev)
     if method in ("auto", "network"):

@@ -27,7 +27,7 @@ import numpy as np
 from .. import __version__
 from ..common.atomic import clean_temp_files, write_text
 from . import scenes, timegrid
-from .methods import make_method, warn  # noqa: F401  (re-exported)
+from .methods import make_method
 from .store import CLIP_JSON, FFV1_NAME, FRAME_PATTERN, FRAMES_CSV, FrameRow, InterpClipWriter
 
 PARTIAL_JSON = "partial.json"
