@@ -19,8 +19,12 @@ def test_help(script):
 
 
 def test_every_data_subcommand_has_help():
-    from uhdvd_data.cli import COMMANDS
+    import argparse
 
-    for name in COMMANDS:
-        r = subprocess.run([str(BIN / "uhdvd-data"), name.replace("_", "-"), "--help"], capture_output=True, text=True)
+    from uhdvd_data.cli import COMMANDS, build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert len(sub.choices) == len(COMMANDS)
+    for name in sub.choices:
+        r = subprocess.run([str(BIN / "uhdvd-data"), name, "--help"], capture_output=True, text=True)
         assert r.returncode == 0, (name, r.stderr)

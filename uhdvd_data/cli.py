@@ -17,6 +17,7 @@ COMMANDS = [
     "synthesize",
     "build",
     "export",
+    "import_pairs",
     "verify",
     "report",
     "merge",

@@ -6,7 +6,9 @@
   folder holding ``model.safetensors``, or a folder with the released ``encoder_lv{1..4}.pkl`` / ``decoder_lv{1..4}.pkl`` (legacy torch pickles, read with
   ``torch.load(map_location="cpu", weights_only=True)``), which selects ``uhdvd_official``.
 * ``convert(folder, out)`` converts a released checkpoint folder to our format once.
-Loading is strict both ways: a missing or unexpected key is a one-line :class:`UserError`.
+Loading is strict both ways: a missing or unexpected key is a one-line :class:`UserError`.  The paper variant's
+decoder depth (``decoder_blocks``, 3 since it follows the paper; files written before hold 2 and do not name it)
+is read from the state dict's keys when the sidecar does not give it.
 """
 
 from __future__ import annotations
@@ -31,9 +33,8 @@ def sidecar(path: os.PathLike | str) -> Path:
 
 def save_weights(model: nn.Module, path: os.PathLike | str, meta: dict | None = None) -> Path:
     """Write ``path`` (.safetensors) and its JSON sidecar atomically. Returns the .safetensors path."""
-    from safetensors.torch import save
-
     from uhdvd_data.common.atomic import write_bytes, write_text
+    from uhdvd_data.common.tensorfile import to_bytes
 
     path = Path(path)
     if path.suffix != ".safetensors":
@@ -46,7 +47,7 @@ def save_weights(model: nn.Module, path: os.PathLike | str, meta: dict | None = 
     info = {"format": FORMAT, "version": VERSION, "arch": arch,
             "kwargs": dict(getattr(model, "arch_kwargs", {})), "meta": meta or {}}
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes(path, save(sd, metadata={"format": FORMAT, "arch": arch}))
+    write_bytes(path, to_bytes(sd, metadata={"format": FORMAT, "arch": arch}))
     write_text(sidecar(path), json.dumps(info, indent=2, sort_keys=True, default=str) + "\n")
     return path
 
@@ -100,21 +101,49 @@ def read_official(folder: os.PathLike | str) -> dict[str, torch.Tensor]:
     return sd
 
 
-_ARCH_KWARGS = {"uhdvd": {"spaa", "attention", "global_residual"}, "uhdvd_official": {"spaa", "attention", "tile_rows"},
-                "dmphn": {"spaa"}}
+_ARCH_KWARGS = {"uhdvd": {"spaa", "attention", "global_residual", "decoder_blocks"},
+                "uhdvd_official": {"spaa", "attention", "tile_rows"}, "dmphn": {"spaa"}}
 
 
-def _build(arch: str, kwargs: dict):
+def decoder_blocks_in(sd: dict) -> int | None:
+    """Residual blocks per decoder stage held by a UHDVD state dict (2: released code and paper-variant files
+    written before the paper's 3 became the default; 3: paper variant), read from the block keys
+    (:data:`uhdvd_model.arch.blocks.DECODER_RES_SLOTS`); None when the keys show no consistent count."""
+    from uhdvd_model.arch.blocks import DECODER_RES_SLOTS
+
+    counts = set()
+    for s in range(1, 5):
+        for slots in DECODER_RES_SLOTS:
+            have = [f"decoder_lv{s}.layer{i}.0.weight" in sd for i in slots]
+            n = sum(have)
+            if have != [True] * n + [False] * (len(slots) - n):
+                return None
+            counts.add(n)
+    return counts.pop() if len(counts) == 1 and 0 not in counts else None
+
+
+def _build(arch: str, kwargs: dict, sd: dict, where: os.PathLike | str):
+    """Build ``arch`` for the state dict ``sd``: the paper variant takes its decoder depth from the keys when the
+    sidecar / overrides do not name it (files from before ``decoder_blocks`` existed hold 2 blocks per stage)."""
     from uhdvd_model.arch import build_model
 
-    return build_model(arch, **{k: v for k, v in kwargs.items() if k in _ARCH_KWARGS[arch]})
+    kwargs = {k: v for k, v in kwargs.items() if k in _ARCH_KWARGS[arch]}
+    n = decoder_blocks_in(sd) if arch in ("uhdvd", "uhdvd_official") else None
+    if arch == "uhdvd" and "decoder_blocks" not in kwargs and n is not None:
+        kwargs["decoder_blocks"] = n
+    if arch == "uhdvd_official" and n is not None and n != 2:
+        raise file_error(where, f"weights have {n} residual blocks per decoder stage (paper variant); the "
+                                "official-compatible architecture has 2: load them as arch 'uhdvd'")
+    return build_model(arch, **kwargs)
 
 
 def load_weights(path: os.PathLike | str, map_location: str | torch.device = "cpu", arch: str | None = None,
                  **overrides):
     """Load ``.safetensors`` (+ ``.json``) or a released 4KRD folder. ``overrides`` replace build kwargs
     (e.g. ``spaa="batch"``, ``tile_rows=32``; ones the architecture does not take are ignored); ``arch`` builds
-    another architecture with the same keys (e.g. official weights into the paper variant).
+    another architecture with the same keys (e.g. official weights into the paper variant, which then gets the
+    released 2 residual blocks per decoder stage). The paper variant's ``decoder_blocks`` comes from the sidecar,
+    else from the state dict's keys (older files hold 2 blocks per stage and have no ``decoder_blocks``).
     Returns ``(model, meta)``; the model is in eval mode."""
     from uhdvd_model.arch import ARCH_NAMES
 
@@ -128,7 +157,7 @@ def load_weights(path: os.PathLike | str, map_location: str | torch.device = "cp
         path = path / "model.safetensors"  # a training run folder
     if path.is_dir():
         sd = read_official(path)
-        model = _build(arch or "uhdvd_official", overrides)
+        model = _build(arch or "uhdvd_official", overrides, sd, path)
         load_state_strict(model, sd, path)
         meta = {"source": "official 4KRD checkpoint", "folder": str(path)}
     else:
@@ -153,7 +182,7 @@ def load_weights(path: os.PathLike | str, map_location: str | torch.device = "cp
             sd = load_file(str(path), device="cpu")
         except (SafetensorError, OSError) as e:
             raise file_error(path, f"cannot read safetensors: {e}") from e
-        model = _build(arch or info["arch"], {**info.get("kwargs", {}), **overrides})
+        model = _build(arch or info["arch"], {**info.get("kwargs", {}), **overrides}, sd, path)
         load_state_strict(model, sd, path)
         meta = info.get("meta", {})
     model.eval()

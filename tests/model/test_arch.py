@@ -130,6 +130,38 @@ def test_official_key_layout():
     assert build_model("uhdvd").decoder_lv2.layer20.stride == (4, 4)
 
 
+def test_paper_decoder_three_residual_blocks_per_stage():
+    """Paper Sec. 3.1: three residual modules per decoder stage (the released code has two); the third of each
+    stage takes the released numbering's free slot (layer15 / layer19 / layer23) and runs last in its stage."""
+    m = build_model("uhdvd").eval()
+    assert m.decoder_blocks == 3
+    for s in range(1, 5):
+        dec = m.decoder(s)
+        assert dec.stage_names == (("layer13", "layer14", "layer15"), ("layer17", "layer18", "layer19"),
+                                   ("layer21", "layer22", "layer23"))
+        assert len(dec.state_dict()) == 9 * 4 + 2 * 2 + 2
+        assert tuple(dec.layer15[0].weight.shape) == (128, 128, 3, 3)
+        assert tuple(dec.layer19[0].weight.shape) == (64, 64, 3, 3)
+        assert tuple(dec.layer23[2].weight.shape) == (32, 32, 3, 3)
+    assert m.encoder(1).state_dict().keys() == build_model("uhdvd_official").encoder(1).state_dict().keys()
+    assert not hasattr(build_model("uhdvd_official").decoder(1), "layer15")
+    # every third block is on the data path (level 1 decoder: the deblurred frame)
+    b = rand_img(1, 3, 128, 128)
+    ref = _run(m, b, b)[0]
+    for name in ("layer15", "layer19", "layer23"):
+        bias = getattr(m.decoder(1), name)[2].bias
+        keep = bias.detach().clone()
+        with torch.no_grad():
+            bias.add_(0.1)
+        assert (_run(m, b, b)[0] - ref).abs().max() > 1e-4, name
+        with torch.no_grad():
+            bias.copy_(keep)
+    assert torch.equal(_run(m, b, b)[0], ref)
+    # global_residual still zero-initialises the last (3-channel) convolution of every decoder
+    g = build_model("uhdvd", global_residual=True)
+    assert all(not g.decoder(s).layer24.weight.any() and not g.decoder(s).layer24.bias.any() for s in range(1, 5))
+
+
 def test_bilinear_plan_matches_torch():
     x = torch.randn(1, 1, 37, 5)
     for out in (11, 20, 37, 60):

@@ -93,8 +93,11 @@ def test_safetensors_round_trip_and_strict(tmp_path):
     assert meta == {"steps": 3} and m2.spaa == "batch"
     for k, v in m.state_dict().items():
         assert torch.equal(m2.state_dict()[k], v)
-    # same keys, other architecture: official weights into the paper variant work; DMPHN does not
-    assert load_weights(p, arch="uhdvd_official")[0].arch_name == "uhdvd_official"
+    assert m2.decoder_blocks == 3
+    # the paper's 3 residual blocks per decoder stage do not fit the official-compatible variant (2); DMPHN neither
+    with pytest.raises(UserError, match="3 residual blocks per decoder stage.*has 2") as e:
+        load_weights(p, arch="uhdvd_official")
+    assert "\n" not in str(e.value)
     with pytest.raises(UserError, match="do not match"):
         load_weights(p, arch="dmphn")
     run = tmp_path / "run"
@@ -105,3 +108,49 @@ def test_safetensors_round_trip_and_strict(tmp_path):
         load_weights(p)
     with pytest.raises(UserError, match="no such"):
         load_weights(tmp_path / "none.safetensors")
+
+
+def _decoder_keys(model):
+    return {k for k in model.state_dict() if k.startswith("decoder_lv")}
+
+
+def test_paper_decoder_blocks_keys_and_old_two_block_files(tmp_path, official_model):
+    m3 = build_model("uhdvd")
+    m2 = build_model("uhdvd", decoder_blocks=2)
+    # 3 blocks per stage: the released keys plus the free slots layer15 / layer19 / layer23, in execution order
+    dec = list(m3.decoder_lv2.state_dict())
+    assert [k for k in dec if k.endswith(".0.weight")] == [f"layer{i}.0.weight" for i in
+                                                          (13, 14, 15, 17, 18, 19, 21, 22, 23)]
+    assert _decoder_keys(m2) == _decoder_keys(official_model)
+    assert _decoder_keys(m3) - _decoder_keys(m2) == {
+        f"decoder_lv{s}.layer{i}.{j}.{w}" for s in range(1, 5) for i in (15, 19, 23) for j in (0, 2)
+        for w in ("weight", "bias")}
+    with pytest.raises(ValueError, match="n_res"):
+        build_model("uhdvd", decoder_blocks=4)
+
+    # a file saved by the 2-block paper variant before decoder_blocks existed: no such kwarg in its sidecar
+    torch.manual_seed(3)
+    old = build_model("uhdvd", spaa="serial", global_residual=True, decoder_blocks=2).eval()
+    p = save_weights(old, tmp_path / "old.safetensors", {"steps": 1})
+    js = tmp_path / "old.json"
+    info = json.loads(js.read_text())
+    info["kwargs"].pop("decoder_blocks")
+    js.write_text(json.dumps(info))
+    loaded, _ = load_weights(p)
+    assert loaded.decoder_blocks == 2 and loaded.global_residual and loaded.arch_kwargs["decoder_blocks"] == 2
+    b = rand_img(1, 3, 128, 128, seed=2)
+    assert torch.equal(_out(loaded, b), _out(old, b))
+    # ... and re-saving records the depth
+    save_weights(loaded, tmp_path / "again.safetensors")
+    assert json.loads((tmp_path / "again.json").read_text())["kwargs"]["decoder_blocks"] == 2
+    # it still loads into the official-compatible variant (same keys), as before
+    assert load_weights(p, arch="uhdvd_official")[0].arch_name == "uhdvd_official"
+
+    # the authors' weights into the paper variant: 2 blocks per stage from the keys
+    d = write_official(tmp_path / "4KRD", official_model)
+    paper, _ = load_weights(d, arch="uhdvd")
+    assert paper.variant == "paper" and paper.decoder_blocks == 2
+    # an explicit depth that the file does not hold is a one-line error
+    with pytest.raises(UserError, match=r"missing key\(s\) \(e.g. decoder_lv1.layer15.0.weight") as e:
+        load_weights(p, decoder_blocks=3)
+    assert "\n" not in str(e.value)

@@ -73,9 +73,37 @@ def test_gap_splits_clip_and_validation_fallback(tmp_path):
     assert [(c.name, len(c)) for c in clips] == [("a", 3), ("a@4", 2), ("b", 4), ("c", 4)]
     train, val, where = choose_validation(clips, 0.3, seed=0)
     assert val and "held-out" in where and not {c.clip_id for c in val} & {c.clip_id for c in train}
-    man2 = make_manifest(tmp_path / "x")
+    man2 = make_manifest(tmp_path / "x")  # a, b train; c test
     train, val, where = choose_validation(read_manifest(man2))
-    assert [c.clip_id for c in val] == ["c"] and "'test'" in where
+    assert len(val) == 1 and val[0].clip_id in ("a", "b") and "held-out" in where  # never the test clip
+    assert "c" not in {c.clip_id for c in train + val}
+
+
+def test_validation_uses_val_split_and_never_test(tmp_path):
+    man = make_manifest(tmp_path, clips=(("a", "train", 4), ("v", "val", 3), ("t", "test", 3)))
+    train, val, where = choose_validation(read_manifest(man), fraction=0.5)
+    assert [c.clip_id for c in train] == ["a"] and [c.clip_id for c in val] == ["v"] and "'val' split" in where
+    man = make_manifest(tmp_path / "one", clips=(("a", "train", 4), ("t", "test", 3)))
+    train, val, where = choose_validation(read_manifest(man))
+    assert val == [] and "never used" in where
+
+
+def test_several_manifests_prefix_clip_ids_and_validate_per_source(tmp_path):
+    from uhdvd_model.data.manifest import read_manifests, split_table
+
+    m1 = make_manifest(tmp_path / "g", clips=(("a", "train", 4), ("b", "train", 4), ("t", "test", 3)),
+                       name="manifests/gopro.csv")
+    m2 = make_manifest(tmp_path / "m", clips=(("a", "train", 4), ("v", "val", 3)), name="manifests/mine.csv")
+    clips = read_manifests([m1, m2])
+    assert {c.clip_id for c in clips} == {"gopro/a", "gopro/b", "gopro/t", "mine/a", "mine/v"}
+    train, val, where = choose_validation(clips, fraction=0.5, seed=0)
+    assert {c.source for c in val} == {"gopro", "mine"} and "mine/v" in {c.clip_id for c in val}
+    assert not any(c.split == "test" for c in train + val)
+    table = split_table(clips)
+    assert set(zip(table["source"], table["split"])) == {("gopro", "train"), ("gopro", "test"), ("mine", "train"),
+                                                          ("mine", "val")}
+    with pytest.raises(UserError, match="both named 'gopro'"):
+        read_manifests([m1, m1])
 
 
 def test_clip_crop_and_augmentation_consistent(tmp_path):

@@ -22,15 +22,30 @@ def test_scale_weights_and_area_targets():
     assert total.item() == pytest.approx(expect.item(), rel=1e-5)
 
 
-def test_tv_term_and_single_output():
-    x = torch.zeros(1, 1, 4, 4)
-    x[..., :, 2:] = 1.0  # one vertical edge: 4 of 12 horizontal differences are 1
-    assert tv_loss(x).item() == pytest.approx(4 / 12)
+def test_tv_term_is_the_released_l1_sum_scaled_to_a_512_crop_and_single_output():
+    x = torch.zeros(2, 1, 4, 4)
+    x[..., :, 2:] = 0.5  # one vertical edge of height 0.5: 4 horizontal differences of 0.5 per image
+    area = 512 * 512 / 16
+    assert tv_loss(x).item() == pytest.approx(4 * 0.5 * area)
+    x[1] = 0  # the second image is flat: batch mean halves it
+    assert tv_loss(x).item() == pytest.approx(4 * 0.5 * area / 2)
+    big = torch.zeros(1, 1, 8, 8)  # the same edge at twice the size: twice the edge length over four times the area
+    big[..., :, 4:] = 0.5
+    assert tv_loss(big).item() == pytest.approx(8 * 0.5 * 512 * 512 / 64)
+    x = x[:1] * 2  # edge of height 1
     tgt = torch.zeros(1, 1, 4, 4)
-    total, parts = multiscale_loss([x], tgt, tv_weight=1e-7)
-    assert total.item() == pytest.approx(0.5 + 1e-7 * 4 / 12, rel=1e-6)  # weight 1 for a single output
-    total2, _ = multiscale_loss([x], tgt, tv_weight=1.0)
-    assert total2.item() == pytest.approx(0.5 + 4 / 12, rel=1e-6)
+    total, parts = multiscale_loss([x], tgt, tv_weight=3.5e-8)
+    assert total.item() == pytest.approx(0.5 + 3.5e-8 * 4 * area, rel=1e-6)  # weight 1 for a single output
+    assert parts["tv_term"].item() == pytest.approx(3.5e-8 * 4 * area, rel=1e-6)
+
+
+def test_tv_term_is_not_negligible_against_the_mse():
+    """The old mean-based TV was ~1e-6 of the MSE: make sure the term can matter on a natural-like image."""
+    torch.manual_seed(0)
+    tgt = F.avg_pool2d(torch.rand(1, 3, 260, 260), 5, stride=1) - 0.5  # smooth texture, 256x256
+    out = tgt + 0.02 * torch.randn_like(tgt)
+    _, parts = multiscale_loss([out], tgt, tv_weight=3.5e-8)
+    assert parts["tv_term"].item() > 0.1 * parts["mse1"].item()
 
 
 def test_ema_moves_towards_weights():

@@ -63,6 +63,34 @@ def test_existing_run_needs_resume_and_resume_extends(tmp_path):
     assert list((tmp_path / "run/tb").iterdir())
 
 
+def test_no_code_path_reads_the_test_split(tmp_path, monkeypatch):
+    """Training, validation and best-weights selection read train/val clips only, even when test is the only
+    other split (validation then comes from held-out train clips)."""
+    import uhdvd_model.data.clips as clips_mod
+    import uhdvd_model.train.setup as setup_mod
+    import uhdvd_model.train.validate as val_mod
+
+    seen = []
+    for mod in (clips_mod, setup_mod, val_mod):
+        real = mod.read_image
+        monkeypatch.setattr(mod, "read_image", lambda p, _real=real: (seen.append(str(p)), _real(p))[1])
+    man = make_manifest(tmp_path, clips=(("a", "train", 4), ("b", "train", 4), ("c", "train", 4),
+                                         ("t", "test", 4)))
+    s = train(_cfg(tmp_path, manifest=str(man), val_fraction=0.34), progress=False)
+    assert s["val_psnr"] is not None and (tmp_path / "run/best.safetensors").is_file()
+    assert seen and not [p for p in seen if "/test/" in p]
+    assert "held-out train clip" in (tmp_path / "run/log.txt").read_text()
+
+
+def test_mixed_manifests_train_with_weights(tmp_path):
+    m1 = make_manifest(tmp_path / "g", clips=(("a", "train", 4), ("t", "test", 2)), name="manifests/gopro.csv")
+    m2 = make_manifest(tmp_path / "s", clips=(("a", "train", 4), ("v", "val", 3)), name="manifests/4krd.csv")
+    s = train(_cfg(tmp_path, manifest=[str(m1), str(m2)], manifest_weights=[1, 3]), progress=False)
+    log = (tmp_path / "run/log.txt").read_text()
+    assert s["steps"] == 6 and "data: gopro train: 1 clip(s)" in log and "mix: gopro 1, 4krd 3" in log
+    assert "4krd: the 'val' split (1 clip(s): 4krd/v)" in log
+
+
 def _weights(run):
     return load_file(run / "weights.safetensors"), load_file(run / "ema.safetensors")
 
@@ -95,6 +123,8 @@ def test_kill9_then_resume_is_bit_identical(tmp_path):
     for k in wa:
         assert torch.equal(wa[k], wb[k]), k
         assert torch.equal(ea[k], eb[k]), k
+    for name in ("weights.safetensors", "ema.safetensors"):  # canonical files: same tensors, same bytes
+        assert (tmp_path / "a" / name).read_bytes() == (b / name).read_bytes(), name
 
 
 @pytest.mark.slow

@@ -19,14 +19,14 @@ PACKAGE_WEIGHTS = Path(__file__).parent / "weights" / "default.safetensors"
 
 
 def save_interp_weights(model: InterpNet, path: os.PathLike | str, meta: dict | None = None, half: bool = False) -> None:
-    from safetensors.torch import save
+    from ..common.tensorfile import to_bytes
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     sd = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
           for k, v in model.state_dict().items()}
     cfg = model.config()
-    write_bytes(path, save(sd, metadata={"config": json.dumps(cfg)}), fsync=True)  # atomic, umask permissions
+    write_bytes(path, to_bytes(sd, metadata={"config": json.dumps(cfg)}), fsync=True)  # atomic, umask permissions
     write_text(path.with_suffix(".json"), json.dumps(dict(meta or {}, **cfg), indent=2, sort_keys=True) + "\n")
 
 

@@ -12,7 +12,8 @@ def build_model(name: str = "uhdvd", **kwargs) -> nn.Module:
     behaviour, loads the authors' 4KRD weights), ``dmphn`` (DMPHN 1-2-4-8 baseline).
 
     kwargs: ``spaa`` ("auto" | "serial" | "batch" | "grouped") for all; ``attention`` (bool) for the UHDVD
-    variants; ``tile_rows`` (None = automatic, 0 = untiled) for ``uhdvd_official``.
+    variants; ``decoder_blocks`` (residual blocks per decoder stage, 3 = paper, default; 2 = released layout) and
+    ``global_residual`` (bool) for ``uhdvd``; ``tile_rows`` (None = automatic, 0 = untiled) for ``uhdvd_official``.
     The model records ``arch_name`` and ``arch_kwargs`` so that weights files can rebuild it.
     """
     if name == "uhdvd":

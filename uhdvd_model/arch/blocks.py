@@ -155,45 +155,65 @@ class Encoder(nn.Module):
         return x, x1, x2
 
 
+# Residual-block names of the decoder's three stages (at 1/4, 1/2 and the output resolution of the encoder input).
+# The released code numbers its layers 13-24 and leaves 15, 19 and 23 unused, one free slot per stage after its two
+# residual blocks; ``n_res=3`` puts the paper's third block there, so ``n_res=2`` keys are the released ones exactly.
+DECODER_RES_SLOTS = ((13, 14, 15), (17, 18, 19), (21, 22, 23))
+
+
 class Decoder(nn.Module):
     """UHDVD decoder with the released key layout (layer13 .. layer24), no attention.
 
     ``last_stride`` is 4 for the released code at every level (output 2x the encoder input) and 2 for the paper's
     level 1 (output at the encoder input size, skip x1 added without up-sampling).  ``skips=False`` gives the DMPHN
-    decoder (no skip connections, both deconvolutions stride 2).
+    decoder (no skip connections, both deconvolutions stride 2).  ``n_res`` (1-3) residual blocks per stage: 2 in
+    the released code (keys ``layer13/14``, ``layer17/18``, ``layer21/22``), 3 in the paper (adds ``layer15``,
+    ``layer19``, ``layer23``, see :data:`DECODER_RES_SLOTS`).
     """
 
-    def __init__(self, last_stride: int = 4, skips: bool = True):
+    def __init__(self, last_stride: int = 4, skips: bool = True, n_res: int = 2):
         super().__init__()
+        if n_res not in (1, 2, 3):
+            raise ValueError(f"Decoder n_res must be 1, 2 or 3 residual blocks per stage, got {n_res!r}")
         self.last_stride = last_stride
         self.skips = skips
-        self.layer13 = ResBlock(128)
-        self.layer14 = ResBlock(128)
+        self.n_res = n_res
+        # registration order = execution order, so state_dict keys are deterministic and n_res=2 matches the release
+        self.stage_names = tuple(tuple(f"layer{i}" for i in slots[:n_res]) for slots in DECODER_RES_SLOTS)
+        for name in self.stage_names[0]:
+            self.add_module(name, ResBlock(128))
         self.layer16 = nn.ConvTranspose2d(128, 64, kernel_size=4, stride=2, padding=1)
-        self.layer17 = ResBlock(64)
-        self.layer18 = ResBlock(64)
+        for name in self.stage_names[1]:
+            self.add_module(name, ResBlock(64))
         if last_stride == 4:
             self.layer20 = nn.ConvTranspose2d(64, 32, kernel_size=4, stride=4, padding=0)
         else:
             self.layer20 = nn.ConvTranspose2d(64, 32, kernel_size=4, stride=2, padding=1)
-        self.layer21 = ResBlock(32)
-        self.layer22 = ResBlock(32)
+        for name in self.stage_names[2]:
+            self.add_module(name, ResBlock(32))
         self.layer24 = conv3x3(32, 3)
 
+    def stage(self, k: int, x: torch.Tensor, groups: int = 1) -> torch.Tensor:
+        """The residual blocks of stage ``k`` (0: 1/4, 1: 1/2, 2: output resolution), in order."""
+        for name in self.stage_names[k]:
+            x = getattr(self, name)(x, groups)
+        return x
+
     def low(self, x: torch.Tensor, x2: torch.Tensor | None = None, groups: int = 1) -> torch.Tensor:
-        """Stages at 1/4 and 1/2 of the encoder input: layer13/14, deconv layer16 (+ x2), layer17/18."""
-        x = self.layer14(self.layer13(x, groups), groups)
+        """Stages at 1/4 and 1/2 of the encoder input: layer13/14(/15), deconv layer16 (+ x2), layer17/18(/19)."""
+        x = self.stage(0, x, groups)
         x = gdeconv(self.layer16, x, groups)
         if self.skips:
             x = x.add_(x2)
-        return self.layer18(self.layer17(x, groups), groups)
+        return self.stage(1, x, groups)
 
     def high(self, x: torch.Tensor, x1: torch.Tensor | None = None, groups: int = 1) -> torch.Tensor:
-        """Stages at the output resolution: deconv layer20 (+ x1, up-sampled x2 for stride 4), layer21/22, layer24."""
+        """Stages at the output resolution: deconv layer20 (+ x1, up-sampled x2 for stride 4), layer21/22(/23),
+        layer24."""
         x = gdeconv(self.layer20, x, groups)
         if self.skips:
             x = x.add_(up2(x1) if self.last_stride == 4 else x1)
-        x = self.layer22(self.layer21(x, groups), groups)
+        x = self.stage(2, x, groups)
         return gconv(self.layer24, x, groups)
 
     def forward(self, x: torch.Tensor, x1: torch.Tensor | None = None, x2: torch.Tensor | None = None,

@@ -1,7 +1,8 @@
 """Official-compatible UHDVD (``build_model("uhdvd_official")``): reproduces the authors' released code so that
 their 4KRD weights (``encoder_lv{1..4}.pkl``, ``decoder_lv{1..4}.pkl``) work unchanged.
 
-Differences from the paper variant: the level-1 decoder's last deconvolution has stride 4 like every level, so it
+Differences from the paper variant: 2 residual blocks per decoder stage (the paper's 3; keys as the paper variant's
+with ``decoder_blocks=2``); the level-1 decoder's last deconvolution has stride 4 like every level, so it
 produces 2H x 2W, which is bilinearly resized (torch defaults) to the frame's size.  Its pre-processing (8-bit PIL
 resizes of the frame to a multiple of 128) lives in :func:`preprocess_blur` and :func:`build_inputs`, used by the
 Deblurrer.
@@ -87,7 +88,7 @@ class UHDVDOfficial(UHDVD):
     variant = "official"
 
     def __init__(self, spaa: str = "auto", attention: bool = True, tile_rows: int | None = None):
-        super().__init__(spaa=spaa, attention=attention, level1_stride=4)
+        super().__init__(spaa=spaa, attention=attention, level1_stride=4, decoder_blocks=2)
         self.tile_rows = tile_rows
 
     def level_inputs(self, blur: torch.Tensor, prev: torch.Tensor) -> list[torch.Tensor]:

@@ -1,14 +1,27 @@
 """UHDVD, paper variant (default architecture, ``build_model("uhdvd")``).
 
-Data flow (the released code's, Sec. 3 of the paper; level 1 = finest, level 4 = 1/8 resolution):
+Follows the paper (ICCV 2021, Sec. 3) where it is explicit, the authors' released code where the paper is silent or
+cannot be followed literally; docs/bench_model.md ("Paper variant vs the paper and the released code") lists every
+point with its reason.  Data flow (level 1 = finest, level 4 = 1/8 resolution):
 
-* level inputs ``x_s = cat(prev_s, blur_s)`` (previous output first, 6 channels), ``s = 1..4`` at ``H/2^(s-1)``;
-  the paper variant builds the pyramid with area (2^k x 2^k average) down-sampling, see :func:`pyramid`;
+* level inputs ``x_s = cat(prev_s, blur_s)`` (previous output first, 6 channels, paper Eq. 1), ``s = 1..4`` at
+  ``H/2^(s-1)``; the pyramid is built with area (2^k x 2^k average) down-sampling, see :func:`pyramid` (the released
+  code uses PIL bilinear resizes; the paper names no filter);
+* encoder (released layout): conv 6->32 stride 1, 2 residual blocks, RCSA -> x1; conv stride 2, 2 blocks, RCSA -> x2;
+  conv stride 2, 2 blocks, RCSA -> F.  The paper writes "stride 1" for the three convolutions, but without the two
+  stride-2 convolutions the encoder would not down-sample and the decoder's stride-2/stride-4 deconvolutions could
+  not return to the sizes the paper states, so the released strides are kept;
+* decoder (paper, Sec. 3.1): ``decoder_blocks`` (default 3, the paper's "three ... residual module[s]"; the released
+  code has 2) residual blocks before each of the two deconvolutions and before the final 3-channel convolution.  The
+  third block of each stage has the keys the released numbering leaves free (``layer15``, ``layer19``, ``layer23``),
+  so ``decoder_blocks=2`` has exactly the released keys (weights files from before this default hold 2 blocks and
+  are recognised by :func:`uhdvd_model.weights.load_weights` from their keys);
 * level ``s`` encodes ``J_s = 1, 2, 4, 8`` patches (:mod:`.spaa` layout), its features are stitched into the
   ``J_s/2`` layout of the next finer level and decoded there, together with the coarser level's feature up-sampled
-  x2; the decoder's 3-channel output ``r_s`` (2x the level's resolution) is added, duplicated to 6 channels
-  ``cat(r_s, r_s)``, to the next finer level's input patches;
-* level 1 (paper): the last deconvolution has stride 2, so the output is at the input resolution (no resize).
+  x2; the decoder's 3-channel output ``r_s`` (2x the level's resolution, stride-4 last deconvolution) is added,
+  duplicated to 6 channels ``cat(r_s, r_s)``, to the next finer level's input patches;
+* level 1 (paper: "... twice ... except the scale 1"): the last deconvolution has stride 2, so the output is at the
+  input resolution (no resize; the released code uses stride 4 and resizes 2H x 2W back to H x W).
 
 Returned list (finest first) for the multi-scale loss: ``[D1, D2, D3, D4]`` with ``D1`` the deblurred frame
 (H x W, values around [-0.5, 0.5]) and ``D_s`` (s >= 2) = the full stitched output of level ``s``'s decoder,
@@ -43,16 +56,17 @@ class UHDVD(nn.Module):
     variant = "paper"
 
     def __init__(self, spaa: str = "auto", attention: bool = True, level1_stride: int = 2,
-                 global_residual: bool = False):
+                 global_residual: bool = False, decoder_blocks: int = 3):
         super().__init__()
         self.global_residual = global_residual
         if spaa != "auto":
             _spaa.resolve_mode(spaa, "cpu")  # validate early
         self.spaa = spaa
         self.level1_stride = level1_stride
+        self.decoder_blocks = decoder_blocks
         for s in range(1, 5):
             setattr(self, f"encoder_lv{s}", Encoder(6, attention))
-            setattr(self, f"decoder_lv{s}", Decoder(last_stride=level1_stride if s == 1 else 4))
+            setattr(self, f"decoder_lv{s}", Decoder(last_stride=level1_stride if s == 1 else 4, n_res=decoder_blocks))
         if global_residual:
             for s in range(1, 5):
                 nn.init.zeros_(self.decoder(s).layer24.weight)

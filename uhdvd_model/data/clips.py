@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torchvision.transforms.v2.functional as TF
 from torch.utils.data import Dataset
 
 from uhdvd_data.common.errors import UserError
@@ -21,14 +22,6 @@ def to_unit(img: np.ndarray) -> np.ndarray:
     """uint8/uint16 HxWx3 -> float32 in [-0.5, 0.5]."""
     scale = 65535.0 if img.dtype == np.uint16 else 255.0
     return img.astype(np.float32) / scale - 0.5
-
-
-def pad_to(img: np.ndarray, h: int, w: int) -> np.ndarray:
-    """Replicate-pad an HxWxC array at the bottom/right to at least h x w."""
-    ph, pw = max(0, h - img.shape[0]), max(0, w - img.shape[1])
-    if ph == 0 and pw == 0:
-        return img
-    return np.pad(img, ((0, ph), (0, pw), (0, 0)), mode="edge")
 
 
 class ClipDataset(Dataset):
@@ -73,29 +66,32 @@ class ClipDataset(Dataset):
             rot = 0
         return {"y": y, "x": x, "hflip": hflip, "vflip": vflip, "rot": rot}
 
-    def _apply(self, img: np.ndarray, p: dict) -> np.ndarray:
+    def _apply(self, frames: torch.Tensor, p: dict) -> torch.Tensor:
+        """T x C x H x W -> T x C x crop x crop: pad (replicate, bottom/right), crop, flips, rot90, for all T at once."""
         c = self.crop
-        img = pad_to(img, c, c)[p["y"]:p["y"] + c, p["x"]:p["x"] + c]
+        ph, pw = max(0, c - frames.shape[-2]), max(0, c - frames.shape[-1])
+        if ph or pw:
+            frames = TF.pad(frames, [0, 0, pw, ph], padding_mode="edge")
+        frames = TF.crop(frames, p["y"], p["x"], c, c)
         if p["hflip"]:
-            img = img[:, ::-1]
+            frames = TF.horizontal_flip(frames)
         if p["vflip"]:
-            img = img[::-1]
+            frames = TF.vertical_flip(frames)
         if p["rot"]:
-            img = np.rot90(img, p["rot"])
-        return np.ascontiguousarray(img)
+            frames = torch.rot90(frames, p["rot"], dims=(-2, -1))
+        return frames.contiguous()
 
     def __getitem__(self, item) -> tuple[torch.Tensor, torch.Tensor]:
         epoch, index = item if isinstance(item, tuple) else (0, item)
         clip, start = self.windows[index]
-        blur, sharp, p = [], [], None
+        blur, sharp = [], []
         for t in range(start, start + self.clip_len):
             b, s = read_image(clip.blur[t]), read_image(clip.sharp[t])
             if b.shape != s.shape:
                 raise UserError(f"{clip.blur[t]}: size {b.shape[1]}x{b.shape[0]} differs from its sharp frame "
                                 f"{clip.sharp[t]} ({s.shape[1]}x{s.shape[0]})")
-            if p is None:
-                p = self.params(epoch, index, b.shape[0], b.shape[1])
-            blur.append(self._apply(to_unit(b), p))
-            sharp.append(self._apply(to_unit(s), p))
-        to_t = lambda xs: torch.from_numpy(np.stack(xs)).permute(0, 3, 1, 2).contiguous()  # noqa: E731
-        return to_t(blur), to_t(sharp)
+            blur.append(to_unit(b))
+            sharp.append(to_unit(s))
+        p = self.params(epoch, index, blur[0].shape[0], blur[0].shape[1])
+        to_t = lambda xs: torch.from_numpy(np.stack(xs)).permute(0, 3, 1, 2)  # noqa: E731
+        return self._apply(to_t(blur), p), self._apply(to_t(sharp), p)

@@ -12,6 +12,8 @@ kept as the next frame's "previous"; :meth:`reset` starts a new clip (previous =
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
@@ -40,7 +42,22 @@ def to_uint8(out: torch.Tensor) -> np.ndarray:
     return v[0].permute(1, 2, 0).contiguous().cpu().numpy()
 
 
+@dataclass
+class Prepared:
+    """Network inputs of one frame, on the device (:meth:`Deblurrer.prepare`).
+
+    ``tensors``: paper / DMPHN: the padded frame, then the padded previous output when there is one; official: the
+    four level inputs (finest first).  ``size``: the frame's (H, W), to crop (paper) or resize (official) back to."""
+
+    tensors: list[torch.Tensor]
+    size: tuple[int, int]
+
+
 class Deblurrer:
+    """Recurrent deblurring of a clip, one frame per call.  The three stages :meth:`prepare` (host frame -> device
+    inputs), :meth:`forward` (the network) and :meth:`finish` (-> host uint8) can be called separately, e.g. to time
+    them; ``d(rgb) == d.finish(d.forward(d.prepare(rgb)))``."""
+
     def __init__(self, model: torch.nn.Module, device: str | torch.device | None = None,
                  dtype: str | torch.dtype | None = None, channels_last: bool = True, compile: bool = False):
         self.device = device if isinstance(device, torch.device) else pick_device(device)
@@ -64,32 +81,47 @@ class Deblurrer:
         return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
     @torch.inference_mode()
-    def run(self, rgb: np.ndarray) -> torch.Tensor:
-        """Deblur one frame; returns the unclamped 1x3xHxW float32 output (also kept as "previous")."""
+    def prepare(self, rgb: np.ndarray) -> Prepared:
+        """Stage 1, host frame -> network inputs on the device: host->device copy, [-0.5, 0.5] scaling and padding
+        (paper / DMPHN), or the released PIL pre-processing and level inputs (official).  Uses the previous output;
+        a change of frame size starts a new clip."""
         if self.prev is not None and tuple(self.prev.shape[-2:]) != tuple(rgb.shape[:2]):
             self.prev = None  # frame size changed: new clip
         if self.official:
-            out = self._run_official(rgb)
-        else:
-            blur = to_tensor(rgb, self.device)
-            m = self.model.size_multiple
-            b, hw = pad_to_multiple(blur, m)
-            p = None if self.prev is None else pad_to_multiple(self.prev, m)[0]
-            with autocast(self.device, self.dtype):
-                d1 = self._fwd(self._cl(b), None if p is None else self._cl(p))[0]
-            out = crop(d1, hw).float()
+            from ..arch.official import build_inputs, preprocess_blur
+
+            levels = [to_tensor(a, self.device) for a in preprocess_blur(rgb)]
+            return Prepared([self._cl(x) for x in build_inputs(levels, self.prev)], rgb.shape[:2])
+        blur = to_tensor(rgb, self.device)
+        m = self.model.size_multiple
+        b, hw = pad_to_multiple(blur, m)
+        p = None if self.prev is None else pad_to_multiple(self.prev, m)[0]
+        return Prepared([self._cl(b)] + ([] if p is None else [self._cl(p)]), hw)
+
+    @torch.inference_mode()
+    def forward(self, inputs: Prepared) -> torch.Tensor:
+        """Stage 2, the network only (under autocast): returns the unclamped 1x3xHxW float32 output at the frame's
+        size, and keeps it as the next frame's "previous"."""
+        with autocast(self.device, self.dtype):
+            if self.official:
+                out = self._levels(inputs.tensors, out_size=inputs.size)[0]
+            else:
+                b, p = inputs.tensors[0], (inputs.tensors[1] if len(inputs.tensors) > 1 else None)
+                out = crop(self._fwd(b, p)[0], inputs.size)
+        out = out.float()
         self.prev = out
         return out
 
-    def _run_official(self, rgb: np.ndarray) -> torch.Tensor:
-        from ..arch.official import build_inputs, preprocess_blur
+    @staticmethod
+    def finish(out: torch.Tensor) -> np.ndarray:
+        """Stage 3, output tensor -> HxWx3 uint8 in host memory, rounded half up (see :func:`to_uint8`)."""
+        return to_uint8(out)
 
-        h0, w0 = rgb.shape[:2]
-        levels = [to_tensor(a, self.device) for a in preprocess_blur(rgb)]
-        inputs = [self._cl(x) for x in build_inputs(levels, self.prev)]
-        with autocast(self.device, self.dtype):
-            out = self._levels(inputs, out_size=(h0, w0))[0]
-        return out.float()
+    def run(self, rgb: np.ndarray) -> torch.Tensor:
+        """Deblur one frame (``prepare`` then ``forward``); returns the unclamped 1x3xHxW float32 output (also kept
+        as "previous")."""
+        return self.forward(self.prepare(rgb))
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
-        return to_uint8(self.run(rgb))
+        """Deblur one frame to HxWx3 uint8: ``finish(forward(prepare(rgb)))``."""
+        return self.finish(self.run(rgb))

@@ -41,13 +41,12 @@ def save_model_file(model: torch.nn.Module, path: Path, meta: dict) -> None:
         if save_weights is not None:
             save_weights(model, str(path), meta)
             return
-    from safetensors.torch import save
-
     from uhdvd_data.common.atomic import write_bytes, write_text
+    from uhdvd_data.common.tensorfile import to_bytes
 
     sd = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
-    write_bytes(path, save(sd, metadata={"arch": str(arch)}), fsync=True)
-    write_text(path.with_suffix(".json"), json.dumps(meta, indent=1, default=str))
+    write_bytes(path, to_bytes(sd, metadata={"arch": str(arch)}), fsync=True)
+    write_text(path.with_suffix(".json"), json.dumps(meta, indent=1, sort_keys=True, default=str))
 
 
 def load_model_file(model: torch.nn.Module, path: Path) -> None:
@@ -61,6 +60,12 @@ def load_model_file(model: torch.nn.Module, path: Path) -> None:
 
         loaded, _ = load_weights(str(path), map_location="cpu")
         sd = loaded.state_dict()
+    if set(sd) != set(own) or any(sd[k].shape != own[k].shape for k in own):
+        from uhdvd_data.common.errors import file_error
+
+        extra = sorted(set(sd) - set(own))[:2] or sorted(set(own) - set(sd))[:2]
+        raise file_error(path, f"holds a different network than this run builds (e.g. {', '.join(extra) or 'shapes'}"
+                         f"); it was written by another version: start a new run with --init {path}")
     model.load_state_dict(sd, strict=True)
 
 

@@ -16,44 +16,57 @@ from uhdvd_data.common.errors import UserError, file_error
 
 @dataclass
 class TrainConfig:
+    """Every setting of a run. Where a default comes from is said beside it: "paper" (UHDVD, ICCV 2021, Sec. 3.4 and
+    4.1), "released" (the authors' training script), or "ours"."""
+
     # data
-    manifest: str = "manifests/4krd.csv"
-    clip_len: int = 5                 # T consecutive pairs per sample
-    crop: int = 0                     # 0 = auto: 512 on CUDA (paper), 256 on CPU, never larger than the frames
+    manifest: str | list = "manifests/4krd.csv"  # one manifest, or a list of manifests to mix
+    manifest_weights: list | None = None  # share of training samples per manifest (None = in proportion to size)
+    clip_len: int = 5                 # T consecutive pairs per sample (ours; the released script runs whole videos
+                                      # frame by frame, which with a detached previous output is the same gradient)
+    crop: int = 0                     # 0 = auto: 512 on CUDA (paper), 128 on CPU (ours), never larger than frames
     batch_size: int = 1               # paper: 1
     workers: int = -1                 # -1 = auto (min(8, CPUs) on CUDA, 1 on CPU)
-    val_fraction: float = 0.1         # held-out clip fraction when the manifest has no val/test split
+    val_fraction: float = 0.1         # per manifest without a 'val' split: held-out share of its train clips (ours)
     # model
     arch: str = "uhdvd"               # uhdvd | uhdvd_official | dmphn | package.module:factory (custom)
     arch_kwargs: dict = field(default_factory=dict)
     init: str | None = None           # weights to start from (ours, or the authors' 4KRD folder)
-    # optimisation (paper: Adam 1e-4, decay x0.1)
-    lr: float = 1e-4
-    decay_every: int = 100_000        # StepLR step size, in steps
-    decay_rate: float = 0.1
+    # optimisation
+    lr: float = 1e-4                  # paper: Adam, 1e-4
+    decay_every: int = 0              # StepLR step size in steps; 0 = auto: steps // 4 (released: every 1000 of 4000
+                                      # epochs, i.e. three decays at 1/4, 1/2, 3/4 of the run)
+    decay_rate: float = 0.1           # paper: 0.1
     warmup: int = 0                   # linear learning-rate warm-up steps (0 = none, as the paper)
-    steps: int = 0                    # total optimizer steps (one step = one batch of clips); 0 = auto:
-                                      # 300k on CUDA (paper schedule), a short 50-step run on CPU
+    steps: int = 0                    # optimizer steps (one batch of clips each); 0 = auto: 300k on CUDA (ours: the
+                                      # paper states no length), a 20-step smoke test on CPU
     bptt: str = "detach"              # detach (released code) | full (gradients through the whole clip)
-    scale_weights: list = field(default_factory=lambda: [0.7, 0.15, 0.1, 0.05])
-    tv_weight: float = 1e-7           # paper's beta (the released code used 3.5e-8)
+    scale_weights: list = field(default_factory=lambda: [0.7, 0.15, 0.1, 0.05])  # paper eq. 5
+    tv_weight: float = 3.5e-8         # released (on the L1 TV sum over a 512x512 crop); the paper says 1e-7
     grad_clip: float = 0.0            # 0 = off
-    ema_decay: float = 0.999          # 0 = no EMA weights
+    ema_decay: float = 0.999          # 0 = no EMA weights (ours, saved beside the plain weights)
     max_bad_steps: int = 20           # stop after this many consecutive NaN/inf steps
-    # bookkeeping
+    # validation (never on the test split)
     val_every: int = 0                # 0 = auto: min(2000, steps // 4)
-    val_frames: int = 20              # first N frames of each validation clip (0 = all)
+    val_frames: int = -1              # first N frames of each validation clip; -1 = auto: 20 on CUDA, 3 on CPU; 0 = all
+    val_crop: int = -1                # centre crop for validation; -1 = auto: whole frames on CUDA, 256 on CPU; 0 = whole
+    val_clips: int = -1               # at most N validation clips (evenly spaced); -1 = auto: all on CUDA, 4 on CPU
+    # bookkeeping
     ckpt_every: int = 0               # 0 = auto: min(2000, steps // 4)
     keep_ckpts: int = 3
     log_every: int = 10
     seed: int = 0
     out: str | None = None            # default runs/<name>
-    name: str | None = None           # default <manifest stem>-<arch>
+    name: str | None = None           # default <manifest stem(s)>-<arch>
     # device
     device: str = "auto"
     dtype: str = "auto"               # auto (bf16 on CUDA, fp32 on CPU) | bf16 | fp16 | fp32
     channels_last: bool | None = None  # None = on for CUDA
     compile: bool = False
+
+    @property
+    def manifests(self) -> list[str]:
+        return [str(m) for m in (self.manifest if isinstance(self.manifest, list | tuple) else [self.manifest])]
 
     def replace(self, **kw) -> TrainConfig:
         return dataclasses.replace(self, **kw)
@@ -102,13 +115,26 @@ def validate(cfg: TrainConfig) -> None:
         raise UserError(f"--bptt must be 'detach' or 'full' (got {cfg.bptt!r})")
     if cfg.dtype not in ("auto", "fp32", "bf16", "fp16"):
         raise UserError(f"--dtype must be bf16, fp16 or fp32 (got {cfg.dtype!r})")
-    for name in ("clip_len", "batch_size", "decay_every", "log_every"):
+    for name in ("clip_len", "batch_size", "log_every"):
         if getattr(cfg, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be >= 1 (got {getattr(cfg, name)})")
-    for name in ("steps", "val_every", "ckpt_every"):  # 0 = automatic
+    for name in ("steps", "val_every", "ckpt_every", "decay_every"):  # 0 = automatic
         if getattr(cfg, name) < 0:
             raise UserError(f"--{name.replace('_', '-')} must be >= 1 (got {getattr(cfg, name)})")
     if cfg.crop < 0:
         raise UserError(f"--crop must be positive (got {cfg.crop})")
+    for name in ("val_frames", "val_crop", "val_clips"):  # -1 = automatic, 0 = all
+        if getattr(cfg, name) < -1:
+            raise UserError(f"--{name.replace('_', '-')} must be >= 0 (got {getattr(cfg, name)})")
+    if not 0 <= cfg.val_fraction < 1:
+        raise UserError(f"--val-fraction must be in [0, 1) (got {cfg.val_fraction})")
+    if cfg.tv_weight < 0:
+        raise UserError(f"--tv-weight must be >= 0 (got {cfg.tv_weight})")
+    if cfg.manifest_weights is not None:
+        w = list(cfg.manifest_weights)
+        if len(w) != len(cfg.manifests):
+            raise UserError(f"--weights-per-manifest gives {len(w)} weight(s) for {len(cfg.manifests)} manifest(s)")
+        if any(not isinstance(x, int | float) or x < 0 for x in w) or not any(x > 0 for x in w):
+            raise UserError(f"--weights-per-manifest must be non-negative numbers, not all zero (got {w})")
     if not cfg.lr > 0:
         raise UserError(f"--lr must be positive (got {cfg.lr})")
