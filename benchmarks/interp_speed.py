@@ -61,7 +61,7 @@ def op_cpu(h, w, k, reps=3):
     return min(ts), time.perf_counter() - t0
 
 
-def op_cuda(h, w, k):
+def op_cuda(h, w, k, reps=5):
     from uhdvd_data.interp.sepconv_ref import sepconv_forward
     from uhdvd_data.interp.sepconv_triton import sepconv_triton_forward
 
@@ -71,16 +71,36 @@ def op_cuda(h, w, k):
     hh = torch.rand(1, k, h, w, device=dev)
     rows = {}
     for name, fn in (("triton", sepconv_triton_forward), ("reference", sepconv_forward)):
-        fn(inp, v, hh)
+        fn(inp, v, hh)  # warm-up (Triton: compilation)
         torch.cuda.synchronize()
         base = torch.cuda.memory_allocated()
         torch.cuda.reset_peak_memory_stats()
-        t0 = time.perf_counter()
-        for _ in range(5):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(reps):
             fn(inp, v, hh)
+        end.record()
         torch.cuda.synchronize()
-        rows[name] = ((time.perf_counter() - t0) / 5, (torch.cuda.max_memory_allocated() - base) / 2**20)
+        rows[name] = (start.elapsed_time(end) / 1000 / reps, (torch.cuda.max_memory_allocated() - base) / 2**20)
     return rows
+
+
+def new_frames_per_s(m, f0, f1, factor: int) -> tuple[float, float]:
+    """(new frames/s, prepare seconds) of method `m` on one source pair: `prepare` (flows, once per pair) timed
+    apart, one warm-up frame at t = 1/2, then the factor-1 frames of a x`factor` step (8-bit host output included),
+    synchronized on CUDA."""
+    sync = torch.cuda.synchronize if m.device.type == "cuda" else (lambda: None)
+    t0 = time.perf_counter()
+    st = m.prepare(f0, f1)
+    sync()
+    prep = time.perf_counter() - t0
+    m.frame(st, 0.5)
+    sync()
+    t0 = time.perf_counter()
+    for j in range(1, factor):
+        m.frame(st, j / factor)
+    sync()
+    return (factor - 1) / (time.perf_counter() - t0), prep
 
 
 def motion_4k(sc) -> None:
@@ -162,15 +182,8 @@ def main() -> None:
         g0, g1 = q8(big.render(0.0)), q8(big.render(1.0))
         m = pl.make_method("network", weights=wpath, device="cuda", dtype="bf16") if os.path.isfile(wpath) else None
         if m is not None:
-            st = m.prepare(g0, g1)
-            m.frame(st, 0.5)
-            torch.cuda.synchronize()
-            t0 = time.perf_counter()
-            for j in range(1, a.factor):
-                m.frame(st, j / a.factor)
-            torch.cuda.synchronize()
-            print(f"\n4K network bf16 + Triton: {(a.factor - 1) / (time.perf_counter() - t0):.1f} new frames/s "
-                  f"(excluding the once-per-pair flow)")
+            fps, _ = new_frames_per_s(m, g0, g1, a.factor)
+            print(f"\n4K network bf16 + Triton: {fps:.1f} new frames/s (excluding the once-per-pair flow)")
     else:
         print("| triton (CUDA) | 3840x2160 | not measured: no GPU lent | | |")
         print("| reference (CUDA) | 3840x2160 | not measured: no GPU lent | | |")

@@ -95,6 +95,41 @@ def count(arch, kwargs, hw):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+def deblurrer_ms(model, frame, device, dtype: str, n: int, warmup: int, channels_last: bool = True
+                 ) -> tuple[float, float | None]:
+    """Median milliseconds of ``Deblurrer.run`` on one HxWx3 uint8 frame (reset before each call: the first-frame
+    path; host pre-processing and host->device copy included) after ``warmup`` untimed calls, and the peak GPU
+    memory in GB (None on CPU). CUDA: events around each call, synchronized; CPU: perf_counter."""
+    import torch
+
+    from uhdvd_model.infer.deblurrer import Deblurrer
+
+    dev = torch.device(device)
+    cuda = dev.type == "cuda"
+    d = Deblurrer(model, device=dev, dtype=dtype, channels_last=channels_last)
+    for _ in range(warmup):
+        d.reset()
+        d.run(frame)
+    if cuda:
+        torch.cuda.synchronize(dev)
+        torch.cuda.reset_peak_memory_stats(dev)
+    ts = []
+    for _ in range(n):
+        d.reset()
+        if cuda:
+            s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            s.record()
+            d.run(frame)
+            e.record()
+            torch.cuda.synchronize(dev)
+            ts.append(s.elapsed_time(e))
+        else:
+            t = time.perf_counter()
+            d.run(frame)
+            ts.append(1000 * (time.perf_counter() - t))
+    return statistics.median(ts), (torch.cuda.max_memory_allocated(dev) / 1e9 if cuda else None)
+
+
 def worker(a) -> None:
     import resource
 
@@ -139,24 +174,7 @@ def worker(a) -> None:
         res["times_s"] = times
     else:
         for dt in ("bf16", "fp32"):
-            d = Deblurrer(model, device=dev, dtype=dt)
-            x = torch.from_numpy(frame).to(dev)
-            for _ in range(a.warmup):
-                d.reset()
-                d.run(x.cpu().numpy())
-            torch.cuda.synchronize()
-            torch.cuda.reset_peak_memory_stats()
-            ts = []
-            for _ in range(a.n):
-                s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-                d.reset()
-                s.record()
-                d.run(frame)
-                e.record()
-                torch.cuda.synchronize()
-                ts.append(s.elapsed_time(e))
-            res[f"gpu_ms_{dt}"] = statistics.median(ts)
-            res[f"gpu_peak_gb_{dt}"] = torch.cuda.max_memory_allocated() / 1e9
+            res[f"gpu_ms_{dt}"], res[f"gpu_peak_gb_{dt}"] = deblurrer_ms(model, frame, dev, dt, a.n, a.warmup)
     res["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
     print("RESULT " + json.dumps(res), flush=True)
 

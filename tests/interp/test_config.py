@@ -31,7 +31,8 @@ def test_defaults_and_bad_values():
     cfg = from_args(p.parse_args([]))
     assert cfg == InterpConfig()
     assert cfg.method_kwargs()["motion"] == "fused" and cfg.clip_kwargs() == {"vfr": "cfr", "allow_hdr": False,
-                                                                              "scene_threshold": 0.7}
+                                                                              "scene_threshold": 0.7, "io_queue": 4}
+    assert cfg.method_kwargs()["motion_workers"] is None  # None: decided by the device (methods.default_motion_workers)
     with pytest.raises(SystemExit):
         p.parse_args(["--method", "magic"])  # argparse: one line, exit 2
     for bad in (["--scene-threshold", "2"], ["--tile", "-1"]):

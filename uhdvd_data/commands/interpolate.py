@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from ..cluster import add_cluster_options
 from ..interp.config import add_interp_options
+from .preflight import add_space_option
 
 HELP = "Interpolate footage to a high frame rate (e.g. 480 fps) into interp/<clip>/ (lossless frames + provenance)"
 
@@ -28,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", type=int, default=1,
                    help="clips processed in parallel worker processes (CPU; default 1; the CPU threads are split)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_space_option(p)
+    add_cluster_options(p)
     p.set_defaults(func=run)
 
 
@@ -36,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
+    from ..cluster import cluster_from_args, spec_from_args
     from ..common.device import pick_device, pick_dtype
     from ..common.errors import UserError
     from ..interp import timegrid
@@ -50,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if target <= 0:
         raise UserError(f"--fps must be positive (got {args.fps})")
     cfg = from_args(args)
+    spec = spec_from_args(args)  # checked before any work
     paths = find_videos(args.inputs)
     dev = pick_device(cfg.device)
     interp = make_method(**dict(cfg.method_kwargs(), device=dev, dtype=pick_dtype(cfg.dtype, dev)))
@@ -59,7 +65,12 @@ def run(args: argparse.Namespace) -> int:
         if cid in ids:
             raise UserError(f"{path}: same clip id {cid!r} as {ids[cid]} (rename one: outputs would collide)")
         ids[cid] = str(path)
-    overall = tqdm(total=len(paths), desc="clips", unit="clip", disable=args.no_progress, position=0)
+    from .preflight import interpolate_space
+
+    print(interpolate_space(paths, args.out, target, args.format, args.no_space_check), flush=True)
+    # with --cluster the runner shows clips and frames across the cluster
+    overall = tqdm(total=len(paths), desc="clips", unit="clip", disable=args.no_progress or spec is not None,
+                   position=0)
     counts = {"done": 0, "skipped": 0, "resumed": 0}
     clip_opts = dict(force=args.force, format=args.format, **cfg.clip_kwargs())
 
@@ -70,7 +81,19 @@ def run(args: argparse.Namespace) -> int:
         overall.write(f"{clip_id_for(path)}: {res['status']}, {res['n_frames']} frames at {res['out_fps']:g} fps "
                       f"(x{res['factor']}, {res['method']}{f', {cuts} cut(s)' if cuts else ''})")
 
-    if args.jobs > 1 and len(paths) > 1:
+    method_args = dict(cfg.method_kwargs(), method=interp.name, weights=getattr(interp, "weights_path", None),
+                       device=str(dev))
+    if spec is not None:  # one Ray task per clip: clip_job, as the --jobs workers run it
+        from ..interp.pipeline import clip_job
+
+        method_args["device"] = spec.device(cfg.device, dev.type == "cuda")
+        cuda = method_args["device"].startswith("cuda")
+        with cluster_from_args(args, show_progress=not args.no_progress) as runner:
+            calls = [(clip_id_for(p), (str(p), args.out, str(target), method_args, clip_opts,
+                                       max(1, int(spec.cpus_per_task)))) for p in paths]
+            for i, res in runner.run(clip_job, calls, desc="interpolate", unit="frame", gpus=spec.gpus(cuda)):
+                report(paths[i], res)
+    elif args.jobs > 1 and len(paths) > 1:
         import concurrent.futures as cf
         import multiprocessing as mp
 
@@ -78,8 +101,6 @@ def run(args: argparse.Namespace) -> int:
 
         jobs = min(args.jobs, len(paths))
         threads = max(1, (os.cpu_count() or 1) // jobs)
-        method_args = dict(cfg.method_kwargs(), method=interp.name, weights=getattr(interp, "weights_path", None),
-                           device=str(dev))
         with cf.ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as ex:
             futs = {ex.submit(clip_job, str(p), args.out, str(target), method_args, clip_opts, threads): p for p in paths}
             for fut in cf.as_completed(futs):
@@ -96,4 +117,6 @@ def run(args: argparse.Namespace) -> int:
     overall.close()
     print(f"interpolated {counts['done'] + counts['resumed']} clip(s), skipped {counts['skipped']} finished; "
           f"output in {args.out}/")
+    if spec is not None:
+        runner.raise_failures()
     return 0

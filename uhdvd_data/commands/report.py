@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "Summarise a dataset manifest: per-split counts, blur statistics, contact sheet and histogram PNGs"
+HELP = ("Summarise a dataset manifest: per-split counts, blur and quality statistics, contact sheet (with the worst "
+        "pairs by interpolation self-check) and histogram PNGs")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -13,6 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=None, help="report folder (default: <manifest folder>/<name>_report/)")
     p.add_argument("--max-pairs", type=int, default=200, help="pairs sampled for statistics (default: 200)")
     p.add_argument("--sheet-pairs", type=int, default=8, help="pairs on the contact sheet (default: 8)")
+    p.add_argument("--worst-pairs", type=int, default=4,
+                   help="lowest-check_psnr pairs added to the contact sheet and worst_pairs.csv (default: 4)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -20,8 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..synth.report import format_table, make_report
 
-    r = make_report(args.manifest, args.out, args.max_pairs, args.sheet_pairs, progress=not args.no_progress)
+    r = make_report(args.manifest, args.out, args.max_pairs, args.sheet_pairs, progress=not args.no_progress,
+                    worst_pairs=args.worst_pairs)
     print(format_table(r["table"]))
+    print(r["quality"])
     print(f"statistics on {r['sampled']} of {r['pairs']} pairs; wrote {r['out']}/"
-          "{splits.csv, pair_stats.csv, contact_sheet.png, blur_hist.png}")
+          "{splits.csv, pair_stats.csv, contact_sheet.png, blur_hist.png, quality_hist.png, worst_pairs.csv}")
     return 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..cluster import add_cluster_options
+
 HELP = "Average 480 fps windows (in linear light) into blur/sharp pairs and a manifest CSV"
 
 
@@ -11,6 +13,9 @@ def add_synth_options(p: argparse.ArgumentParser) -> None:
     """Options shared by `synthesize` and `build`."""
     g = p.add_argument_group("synthesis")
     g.add_argument("--out", default="dataset", help="dataset folder (default: dataset/)")
+    from .preflight import add_space_option
+
+    add_space_option(g)
     g.add_argument("--manifest", default="manifests/4krd.csv", help="manifest CSV (default: manifests/4krd.csv)")
     g.add_argument("--window", type=int, default=13, help="frames averaged per blurry frame, odd (default: 13)")
     g.add_argument("--center", choices=["captured", "any"], default="captured",
@@ -36,6 +41,14 @@ def add_synth_options(p: argparse.ArgumentParser) -> None:
                    "<manifest>.shard-i-of-n.csv (combine with `uhdvd-data merge`)")
     g.add_argument("--overwrite", action="store_true", help="replace clip folders made with other settings")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    q = p.add_argument_group("quality (manifest columns check_psnr, check_ssim, target_sharpness; manifests/README.md)")
+    q.add_argument("--no-quality", action="store_true",
+                   help="skip the interpolation self-check and the target sharpness (their columns stay empty)")
+    q.add_argument("--min-check-psnr", type=float, default=None, metavar="DB",
+                   help="drop pairs whose self-check PSNR is below DB (pairs without a check are kept)")
+    q.add_argument("--min-sharpness", type=float, default=None, metavar="X",
+                   help="drop pairs whose target_sharpness (sharp frame / the clip's median, 1.0 = typical) is "
+                   "below X")
 
 
 def config_from_args(args: argparse.Namespace):
@@ -45,7 +58,8 @@ def config_from_args(args: argparse.Namespace):
         window=args.window, center=args.center, stride=args.stride, crf=args.crf, crf_lut=args.crf_lut,
         saturation=args.saturation, noise=args.noise, jpeg_quality=args.jpeg_quality, image_format=args.image_format,
         quality=args.quality, seed=args.seed, split_ratio=args.split_ratio, val_ratio=args.val_ratio,
-        splits_file=args.splits,
+        splits_file=args.splits, measure_quality=not args.no_quality, min_check_psnr=args.min_check_psnr,
+        min_sharpness=args.min_sharpness,
     )
 
 
@@ -56,26 +70,55 @@ def register(sub: argparse._SubParsersAction) -> None:
         "after an interruption.")
     p.add_argument("--interp", default="interp", help="interpolated clips folder (default: interp/)")
     add_synth_options(p)
+    add_cluster_options(p)
+    p.add_argument("--weights", default=None, help="interpolation-network weights for the quality self-check of "
+                   "clips interpolated with --method network (default: the packaged or $UHDVD_INTERP_WEIGHTS ones, "
+                   "matched by sha256)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..cluster import cluster_from_args
     from ..common.errors import UserError
     from ..synth.dataset import synthesize_dataset
     from ..synth.splits import parse_shard
 
     if args.jobs < 1:
         raise UserError(f"--jobs must be >= 1 (got {args.jobs})")
-    summary = synthesize_dataset(args.interp, args.out, args.manifest, config_from_args(args), jobs=args.jobs,
-                                 shard=parse_shard(args.shard), overwrite=args.overwrite,
-                                 show_progress=not args.no_progress)
+    cfg = config_from_args(args)
+    cfg.weights = args.weights
+    from .preflight import synthesize_space
+
+    print(synthesize_space(args.interp, args.out, cfg.image_format, cfg.quality, args.no_space_check), flush=True)
+    with cluster_from_args(args, show_progress=not args.no_progress) as runner:
+        summary = synthesize_dataset(args.interp, args.out, args.manifest, cfg, jobs=args.jobs,
+                                     shard=parse_shard(args.shard), overwrite=args.overwrite,
+                                     show_progress=not args.no_progress, cluster=runner)
     sk = summary["skipped"]
-    print(f"{summary['pairs']} pairs from {summary['clips']} clip(s) -> {summary['manifest']} "
-          f"(skipped windows: {sk['boundary']} at clip ends, {sk['cut']} at scene cuts)")
+    print_summary(summary, args)
     if summary.get("unfinished"):
         print(f"note: {len(summary['unfinished'])} folder(s) in {args.interp}/ hold no finished interpolation "
               f"(no clip.json; rerun interpolate): " + ", ".join(summary["unfinished"][:10]))
     if sk["clips_without_windows"]:
         print(f"note: no window of {args.window} frames fits in {len(sk['clips_without_windows'])} clip(s): "
               + ", ".join(sk["clips_without_windows"][:10]))
+    if runner is not None:
+        runner.raise_failures(f"; {summary['manifest']} holds the other {summary['clips']} clip(s)")
     return 0
+
+
+def print_summary(summary: dict, args: argparse.Namespace) -> None:
+    """The summary line of `synthesize` and `build`: pairs, skipped windows, pairs dropped by the quality filters
+    (by reason) and pairs without a self-check (by reason)."""
+    sk = summary["skipped"]
+    line = (f"{summary['pairs']} pairs from {summary['clips']} clip(s) -> {summary['manifest']} "
+            f"(skipped windows: {sk['boundary']} at clip ends, {sk['cut']} at scene cuts")
+    if args.min_check_psnr is not None or args.min_sharpness is not None:
+        line += (f"; dropped pairs: {sk.get('low_check_psnr', 0)} with check_psnr < {args.min_check_psnr} dB, "
+                 f"{sk.get('low_sharpness', 0)} with target_sharpness < {args.min_sharpness}")
+    print(line + ")")
+    qi = summary.get("quality") or {}
+    empty = {k: v for k, v in (qi.get("check_empty") or {}).items() if v}
+    if qi.get("computed") and empty:
+        print(f"note: {sum(empty.values())} pair(s) have no interpolation self-check ("
+              + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in empty.items()) + ")")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -32,10 +33,21 @@ def atomic_open(path: os.PathLike | str, mode: str = "wb", fsync: bool = True) -
             if fsync:
                 os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            raise _disk_full(path) from None
         raise
+
+
+def _disk_full(path: Path) -> Exception:
+    """One line naming the file and the free space (the run resumes once space is freed)."""
+    from .diskspace import free_bytes, human
+    from .errors import file_error
+
+    return file_error(path, f"no space left on the device while writing it ({human(free_bytes(path.parent))} free); "
+                      f"free some space and rerun the same command: finished files are kept")
 
 
 def write_bytes(path: os.PathLike | str, data: bytes, fsync: bool = False) -> None:

@@ -42,6 +42,17 @@ def write_image(path: os.PathLike | str, rgb: np.ndarray, quality: int = 95) -> 
 
 def read_image(path: os.PathLike | str) -> np.ndarray:
     """Read PNG/JPEG as HxWx3 RGB, keeping 16-bit PNGs as uint16."""
+    return np.ascontiguousarray(_decode(path)[..., ::-1])
+
+
+def read_image_bgr(path: os.PathLike | str) -> np.ndarray:
+    """Like read_image, in the decoder's native BGR order (no colour-order copy; for per-channel maths)."""
+    img = _decode(path)
+    return img if img.flags.c_contiguous else np.ascontiguousarray(img)
+
+
+def _decode(path: os.PathLike | str) -> np.ndarray:
+    """HxWx3 BGR (possibly a non-contiguous view of a BGRA decode)."""
     path = Path(path)
     if not path.is_file():
         raise file_error(path, "no such image file")
@@ -53,7 +64,7 @@ def read_image(path: os.PathLike | str) -> np.ndarray:
         img = np.repeat(img[..., None], 3, axis=2)
     elif img.shape[2] == 4:
         img = img[..., :3]
-    return np.ascontiguousarray(img[..., ::-1])
+    return img
 
 
 def max_value(dtype: np.dtype) -> int:

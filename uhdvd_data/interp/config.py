@@ -23,6 +23,9 @@ class InterpConfig:
     vfr: str = "cfr"  # cfr: resample variable-frame-rate clips to their nominal rate; error: refuse them
     allow_hdr: bool = False  # accept HLG/PQ sources
     scene_threshold: float = DEFAULT_SCENE_THRESHOLD
+    motion_workers: int | None = None  # motion-estimation threads ahead of the device (None: a quarter of the cores
+                                       # with a GPU, none on a CPU device)
+    io_queue: int = 4  # frames decoded ahead and frames waiting to be encoded (0: all in the main thread)
 
     def check(self) -> InterpConfig:
         """Raise UserError (one line) on a bad value; returns self."""
@@ -34,6 +37,8 @@ class InterpConfig:
                 raise UserError(f"unknown --{name} {value!r} (choose from {', '.join(allowed)})")
         if self.tile < 0 or self.tile_overlap < 0 or self.max_tile < 0:
             raise UserError("--tile, --tile-overlap and --max-tile must be >= 0")
+        if (self.motion_workers is not None and self.motion_workers < 0) or self.io_queue < 0:
+            raise UserError("--motion-workers and --io-queue must be >= 0")
         if not 0.0 <= self.scene_threshold <= 1.0:
             raise UserError(f"--scene-threshold must be in [0, 1] (got {self.scene_threshold})")
         return self
@@ -42,11 +47,12 @@ class InterpConfig:
         """Keyword arguments of interp.methods.make_method."""
         return dict(method=self.method, weights=self.weights, device=self.device, dtype=self.dtype, tile=self.tile,
                     tile_overlap=self.tile_overlap, max_tile=self.max_tile, motion=self.motion,
-                    trajectory=self.trajectory)
+                    trajectory=self.trajectory, motion_workers=self.motion_workers)
 
     def clip_kwargs(self) -> dict:
         """How a clip is read and cut (interp.pipeline.iter_interpolated / interpolate_clip)."""
-        return dict(vfr=self.vfr, allow_hdr=self.allow_hdr, scene_threshold=self.scene_threshold)
+        return dict(vfr=self.vfr, allow_hdr=self.allow_hdr, scene_threshold=self.scene_threshold,
+                    io_queue=self.io_queue)
 
 
 def add_motion_options(g) -> None:
@@ -76,6 +82,13 @@ def add_interp_options(g) -> None:
     g.add_argument("--allow-hdr", action="store_true", help="accept HLG/PQ sources (frames stay in their transfer)")
     g.add_argument("--scene-threshold", type=float, default=DEFAULT_SCENE_THRESHOLD,
                    help="cut when motion-compensated thumbnail correlation is below this (default 0.7)")
+    g.add_argument("--motion-workers", type=int, default=None,
+                   help="threads estimating the motion of upcoming source pairs while the device interpolates the "
+                   "current one (default: a quarter of the cores with a GPU, 0 = in turn on a CPU device); the "
+                   "frames do not depend on it")
+    g.add_argument("--io-queue", type=int, default=4,
+                   help="frames decoded ahead and frames waiting to be encoded, in background threads (default 4; "
+                   "0 = all in the main thread); the output does not depend on it")
 
 
 def from_args(args) -> InterpConfig:
@@ -83,4 +96,5 @@ def from_args(args) -> InterpConfig:
     return InterpConfig(method=args.method, weights=args.weights, device=args.device, dtype=args.dtype,
                         motion=args.motion, trajectory=args.trajectory, tile=args.tile, tile_overlap=args.tile_overlap,
                         max_tile=args.max_tile, vfr=args.vfr, allow_hdr=args.allow_hdr,
-                        scene_threshold=args.scene_threshold).check()
+                        scene_threshold=args.scene_threshold, motion_workers=args.motion_workers,
+                        io_queue=args.io_queue).check()

@@ -7,6 +7,12 @@
 `prepare(rgb0, rgb1, before=..., after=...)` also takes the captured frames before rgb0 and after rgb1 (same scene
 segment, None at clip ends and cuts): with them the fused motion follows quadratic trajectories (motion.accelerate).
 Pass the same array objects for the same frames: consecutive pairs then share their motion (a small cache).
+
+Where the work runs: motion estimation (OpenCV DIS, feature matching, fusion at flow resolution) on the CPU, in a pool
+of `motion_workers` threads that `prefetch(a, b)` feeds with upcoming pairs while the current pair is interpolated;
+the pair's motion is then moved to the device once (PairMotion.to) and everything after it (splatting at t,
+upsampling, warps, the sepconv network, blending, quantisation to code values in `frame_codes`) runs on the device.
+`frame()` is the only per-frame copy back to the host (for encoding); `build` keeps frames on the device.
 """
 
 from __future__ import annotations
@@ -33,16 +39,33 @@ def to_tensor(rgb: np.ndarray, device) -> torch.Tensor:
     return (x.permute(2, 0, 1)[None].float() / scale).contiguous()
 
 
-def to_numpy(x: torch.Tensor, dtype: np.dtype) -> np.ndarray:
+def to_codes(x: torch.Tensor, dtype: np.dtype) -> torch.Tensor:
+    """(1,3,H,W) in 0..1 -> HxWx3 code values on the same device, rounded half up (uint8 for 8-bit, int32 holding
+    the 16-bit codes for uint16; float in 0..1 for float frames)."""
     a = x[0].permute(1, 2, 0).float().clamp(0, 1)
     if dtype == np.uint16:
-        return (a * 65535.0 + 0.5).floor().to(torch.int32).cpu().numpy().astype(np.uint16)
+        return (a * 65535.0 + 0.5).floor().to(torch.int32)
     if dtype == np.uint8:
-        return (a * 255.0 + 0.5).floor().to(torch.int32).cpu().numpy().astype(np.uint8)
-    return a.cpu().numpy()
+        return (a * 255.0 + 0.5).floor().to(torch.uint8)
+    return a
 
 
-MOTION_CACHE = 3  # pairs: the previous, the current and the next one
+def to_numpy(x: torch.Tensor, dtype: np.dtype) -> np.ndarray:
+    return codes_to_numpy(to_codes(x, dtype), dtype)
+
+
+def codes_to_numpy(codes: torch.Tensor, dtype: np.dtype) -> np.ndarray:
+    a = codes.cpu().numpy()
+    return a.astype(np.uint16) if dtype == np.uint16 else a
+
+
+MOTION_CACHE = 3  # pairs: the previous, the current and the next one (plus those prefetched ahead)
+
+
+def default_motion_workers(device: torch.device) -> int:
+    """Motion threads by default: with a GPU a quarter of the cores (4 on a 16-core box); on a CPU device none, since
+    the interpolation itself then runs on the same cores (measured on 2 cores: 0.86x, docs/benchmarks.md)."""
+    return 0 if device.type == "cpu" else max(1, (os.cpu_count() or 1) // 4)
 
 BORDER = 40  # px at the image edges where the network output fades to dis (checkpoints trained on crops away from
 # the edges lose 1-3 dB there on held-out scenes; 16 px recovered half of it, 40 px all)
@@ -88,12 +111,23 @@ class Method:
                 after: np.ndarray | None = None) -> PairState:
         return PairState(to_tensor(rgb0, self.device), to_tensor(rgb1, self.device), rgb0.dtype)
 
+    def prefetch(self, rgb0: np.ndarray, rgb1: np.ndarray) -> None:
+        """Start estimating the motion of an upcoming pair (no-op for methods without motion)."""
+
+    def close(self) -> None:
+        """Stop background workers (a method stays usable: it restarts them when needed)."""
+
     def frame_tensor(self, st: PairState, t: float) -> torch.Tensor:
         raise NotImplementedError
 
     @torch.no_grad()
+    def frame_codes(self, st: PairState, t: float) -> torch.Tensor:
+        """The frame at t as HxWx3 code values on the device (see to_codes)."""
+        return to_codes(self.frame_tensor(st, t), st.dtype)
+
+    @torch.no_grad()
     def frame(self, st: PairState, t: float) -> np.ndarray:
-        return to_numpy(self.frame_tensor(st, t), st.dtype)
+        return codes_to_numpy(self.frame_codes(st, t), st.dtype)
 
     def describe(self) -> dict:
         return {"method": self.name, "weights_sha256": self.weights_sha256}
@@ -109,17 +143,51 @@ class BlendMethod(Method):
 class DisMethod(Method):
     name = "dis"
 
-    def __init__(self, **kw):
+    def __init__(self, motion_workers: int | None = None, **kw):
         super().__init__(**kw)
-        self._cache: list = []  # [(frame a, frame b, PairMotion)]: the last few pairs, matched by array identity
+        self.motion_workers = default_motion_workers(self.device) if motion_workers is None else max(0, motion_workers)
+        self._cache: list = []  # [(frame a, frame b, PairMotion or Future)]: recent pairs, matched by array identity
+        self._pool = None
 
-    def pair_motion(self, a: np.ndarray, b: np.ndarray) -> motionmod.PairMotion:
-        """The motion of (a, b), computed once: consecutive pairs and their neighbours share it."""
+    def _estimate(self, a: np.ndarray, b: np.ndarray) -> motionmod.PairMotion:
+        m = motionmod.pair_motion(a, b, self.device, self.flow_max_side, self.flow_preset, self.occlusion, self.motion)
+        return m.to(self.device)
+
+    def _find(self, a: np.ndarray, b: np.ndarray):
         for ca, cb, m in self._cache:
             if ca is a and cb is b:
                 return m
-        m = motionmod.pair_motion(a, b, self.device, self.flow_max_side, self.flow_preset, self.occlusion, self.motion)
-        self._cache = (self._cache + [(a, b, m)])[-MOTION_CACHE:]  # holding the arrays keeps their identities unique
+        return None
+
+    def _remember(self, a: np.ndarray, b: np.ndarray, m) -> None:
+        keep = MOTION_CACHE + 2 * self.motion_workers  # holding the arrays keeps their identities unique
+        self._cache = (self._cache + [(a, b, m)])[-keep:]
+
+    def prefetch(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Estimate the motion of (a, b) in a worker thread (with motion_workers > 0) while the caller goes on."""
+        if self.motion_workers <= 0 or self._find(a, b) is not None:
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(self.motion_workers, thread_name_prefix="uhdvd-motion")
+        self._remember(a, b, self._pool.submit(self._estimate, a, b))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._cache = []
+
+    def pair_motion(self, a: np.ndarray, b: np.ndarray) -> motionmod.PairMotion:
+        """The motion of (a, b), computed once (or prefetched): consecutive pairs and their neighbours share it."""
+        m = self._find(a, b)
+        if m is None:
+            m = self._estimate(a, b)
+            self._remember(a, b, m)
+        elif not isinstance(m, motionmod.PairMotion):  # a prefetch future
+            m = m.result()
+            self._cache = [(ca, cb, m if (ca is a and cb is b) else cm) for ca, cb, cm in self._cache]
         return m
 
     def prepare(self, rgb0, rgb1, before=None, after=None):
@@ -130,7 +198,7 @@ class DisMethod(Method):
     def frame_tensor(self, st, t):
         return motionmod.frame_at(st.x0, st.x1, st.motion, t)
 
-    def describe(self):
+    def describe(self):  # motion_workers is left out: it changes the speed, never the frames
         d = dict(super().describe(), flow="opencv-dis", motion=self.motion, flow_preset=self.flow_preset,
                  flow_max_side=self.flow_max_side, occlusion_aware=self.occlusion)
         if self.motion == "fused":
@@ -188,7 +256,7 @@ def warn(msg: str) -> None:
 
 def make_method(method: str = "auto", weights=None, device=None, dtype=None, tile: int = 0, tile_overlap: int = 64,
                 max_tile: int = 4096, flow_max_side: int = 1024, warn_fn: Callable[[str], None] = warn,
-                motion: str = "fused", trajectory: str = "quadratic") -> Method:
+                motion: str = "fused", trajectory: str = "quadratic", motion_workers: int | None = None) -> Method:
     """Build the interpolation method (one of METHODS). 'auto' = the network with the given or packaged weights
     when its model card clears it, else dis with a warning."""
     from ..common.device import pick_device, pick_dtype
@@ -218,9 +286,11 @@ def make_method(method: str = "auto", weights=None, device=None, dtype=None, til
                 tile = 1024 if dev.type == "cpu" else 2048
             tile = min(tile, max_tile) if max_tile else tile
             m = NetworkMethod(model, weights_sha256=sha, tile=tile, tile_overlap=tile_overlap, device=dev, dtype=dt,
-                              flow_max_side=flow_max_side, motion=motion, trajectory=trajectory)
+                              flow_max_side=flow_max_side, motion=motion, trajectory=trajectory,
+                              motion_workers=motion_workers)
             m.weights_path = str(wpath)
             return m
     if method == "dis":
-        return DisMethod(device=dev, dtype=dt, flow_max_side=flow_max_side, motion=motion, trajectory=trajectory)
+        return DisMethod(device=dev, dtype=dt, flow_max_side=flow_max_side, motion=motion, trajectory=trajectory,
+                         motion_workers=motion_workers)
     return BlendMethod(device=dev, dtype=dt)

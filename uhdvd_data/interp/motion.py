@@ -30,7 +30,7 @@ Both warp bicubically in fp32 and give zero blend weight to a frame whose sample
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 import cv2
 import numpy as np
@@ -60,6 +60,13 @@ class SplatMotion:
     fine01: torch.Tensor | None = None  # full-resolution flow corrections (refine_full); None when flows are full size
     fine10: torch.Tensor | None = None
 
+    def to(self, device: torch.device | str) -> SplatMotion:
+        """All fields on `device` (a new object; tensors already there are shared)."""
+        def mv(x):
+            return [t.to(device) for t in x] if isinstance(x, list) else (None if x is None else x.to(device))
+
+        return SplatMotion(**{f.name: mv(getattr(self, f.name)) for f in fields(self)})
+
 
 @dataclass
 class PairMotion:
@@ -70,6 +77,13 @@ class PairMotion:
     vis0: torch.Tensor | None = None  # plain with occlusion=True: forward-backward visibility
     vis1: torch.Tensor | None = None
     fused: SplatMotion | None = None
+
+    def to(self, device: torch.device | str) -> PairMotion:
+        """The motion on `device`, moved once per pair: everything after motion estimation (splatting at t,
+        upsampling, warps, blending) then runs there, and no full-resolution field crosses per new frame."""
+        mv = (lambda x: None if x is None else x.to(device))  # noqa: E731
+        return PairMotion(mv(self.f01), mv(self.f10), mv(self.vis0), mv(self.vis1),
+                          None if self.fused is None else self.fused.to(device))
 
 
 def _small(img: np.ndarray, scale: float) -> tuple[np.ndarray, torch.Tensor]:
@@ -229,7 +243,7 @@ def at_time(motion: PairMotion, t: float, h: int, w: int, device) -> AtTime:
     u = unexplained(m, s0, s1, t)
     ft0, ft1 = (fl.upscale_flow(f.float(), h, w).to(device) for f in (s0, s1))
     if m.fine01 is not None and m.fine01.shape[-2:] == (h, w):
-        if m.fine01.device != ft0.device:  # moved once per pair, not per frame (full-resolution fields)
+        if m.fine01.device != ft0.device:  # callers that did not move the motion (PairMotion.to): once per pair
             m.fine01, m.fine10 = m.fine01.to(ft0.device), m.fine10.to(ft0.device)
         # a frame-0 point reached from x at t moves (refined) by f01 + fine01 over the pair: carry t of the correction
         ft0 = ft0 - t * fl.backward_warp(m.fine01, ft0)

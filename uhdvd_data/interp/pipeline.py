@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import __version__
 from ..common.atomic import clean_temp_files, write_text
+from ..common.stages import OrderedWriter
 from . import scenes, timegrid
 from .methods import make_method
 from .store import CLIP_JSON, FFV1_NAME, FRAME_PATTERN, FRAMES_CSV, FrameRow, InterpClipWriter
@@ -59,14 +60,40 @@ def _with_boundaries(frames: Iterator, scene_threshold: float, flash_jump: float
         prev_thumb = thumb
 
 
+class DeviceFrame:
+    """A frame as code values on the interpolation device (`generate(..., on_device=True)`): `codes` HxWx3 (uint8,
+    or int32 holding 16-bit codes), `dtype` the numpy dtype of the source frames. `.numpy()` gives it on the host:
+    captured frames keep their decoded host array (`host`), interpolated ones are copied back."""
+
+    __slots__ = ("codes", "dtype", "host")
+
+    def __init__(self, codes, dtype: np.dtype, host: np.ndarray | None = None):
+        self.codes, self.dtype, self.host = codes, np.dtype(dtype), host
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.codes.shape)
+
+    def numpy(self) -> np.ndarray:
+        from .methods import codes_to_numpy
+
+        return self.host if self.host is not None else codes_to_numpy(self.codes, self.dtype)
+
+
 def generate(frames: Iterator, interp, factor: int, src_fps: Fraction, meta: dict,
              has: Callable[[int], bool] | None = None, scene_threshold: float = scenes.DEFAULT_THRESHOLD,
-             flash_jump: float = scenes.DEFAULT_FLASH_JUMP) -> Iterator[tuple[FrameRow, np.ndarray | None]]:
+             flash_jump: float = scenes.DEFAULT_FLASH_JUMP, lookahead: int = 1,
+             on_device: bool = False) -> Iterator[tuple[FrameRow, np.ndarray | DeviceFrame | None]]:
     """Yield (row, rgb) in index order for source frames `frames` (iterable of objects with .index/.rgb or arrays).
     When has(n) is true the frame is already on disk: rgb is None and nothing is computed for it.
 
     The frames between source frames i-1 and i are made once frame i+1 has been read: the method is given the
-    captured frames on either side of the pair (i-2 and i+1, when in the same scene segment) for its trajectories."""
+    captured frames on either side of the pair (i-2 and i+1, when in the same scene segment) for its trajectories.
+    `lookahead` source frames are read ahead, and the motion of each pair among them that still needs frames is handed
+    to the method's motion workers (`interp.prefetch`) so it is ready when the device gets there. With `on_device`
+    every frame is a DeviceFrame (code values on the device): nothing full-size comes back to the host."""
+    from collections import deque
+
     grid = _Grid(src_fps, factor)
     segments: list[list[int]] = []
     gaps: list[list[int]] = []
@@ -74,45 +101,79 @@ def generate(frames: Iterator, interp, factor: int, src_fps: Fraction, meta: dic
     meta["segments"], meta["gaps"], meta["boundaries"] = segments, gaps, boundaries
     has = has or (lambda n: False)
     stream = _with_boundaries(frames, scene_threshold, flash_jump)
-    nxt = next(stream, None)
+    ahead: deque = deque()
+    last = None  # rgb of the newest frame read
+    prefetch = getattr(interp, "prefetch", None) or (lambda a, b: None)  # any object with prepare/frame will do
+
+    def fill() -> None:
+        nonlocal last
+        while len(ahead) <= max(1, lookahead):
+            item = next(stream, None)
+            if item is None:
+                return
+            j, rgb_j, b_j = item
+            if b_j is not None and not b_j.is_cut and not all(has(n) for n in range((j - 1) * factor + 1,
+                                                                                     j * factor)):
+                prefetch(last, rgb_j)
+            last = rgb_j
+            ahead.append(item)
+
+    def out(rgb, code_dtype=None):
+        if not on_device or rgb is None:
+            return rgb
+        import torch
+
+        return DeviceFrame(torch.from_numpy(np.ascontiguousarray(rgb)).to(interp.device).to(
+            torch.int32 if rgb.dtype == np.uint16 else torch.uint8), rgb.dtype, host=rgb)
+
+    fill()
     prev = before = None
+    prev_out = None
     seg = 0
-    while nxt is not None:
-        i, rgb, b = nxt
-        nxt = next(stream, None)
-        n_src = i * factor
-        if b is not None:
-            first = n_src - factor + 1
-            if b.is_cut:
-                boundaries.append({"after_src_index": i - 1, "reason": b.reason, "correlation": round(b.correlation, 4),
-                                   "brightness_jump": round(b.brightness_jump, 4)})
-                if factor > 1:
-                    gaps.append([first, n_src - 1])
-                for j in range(1, factor):
-                    n = first + j - 1
-                    if has(n):
-                        yield FrameRow(n, grid.time(n), None, GAP_SEGMENT), None
-                    else:
-                        yield FrameRow(n, grid.time(n), None, GAP_SEGMENT), (prev if j < factor / 2 else rgb)
-                seg += 1
-            else:
-                after = nxt[1] if nxt is not None and not nxt[2].is_cut else None
-                state = None
-                for j in range(1, factor):
-                    n = first + j - 1
-                    if has(n):
-                        yield FrameRow(n, grid.time(n), None, seg), None
-                        continue
-                    if state is None:
-                        state = interp.prepare(prev, rgb, before=before, after=after)
-                    yield FrameRow(n, grid.time(n), None, seg), interp.frame(state, j / factor)
-                state = None
-        if len(segments) <= seg:
-            segments.append([n_src, n_src])
-        segments[seg][1] = n_src
-        yield FrameRow(n_src, grid.time(n_src), i, seg), (None if has(n_src) else rgb)
-        before = prev if b is not None and not b.is_cut else None
-        prev = rgb
+    try:
+        while ahead:
+            i, rgb, b = ahead.popleft()
+            fill()
+            nxt = ahead[0] if ahead else None
+            n_src = i * factor
+            cur_out = out(rgb)
+            if b is not None:
+                first = n_src - factor + 1
+                if b.is_cut:
+                    boundaries.append({"after_src_index": i - 1, "reason": b.reason,
+                                       "correlation": round(b.correlation, 4),
+                                       "brightness_jump": round(b.brightness_jump, 4)})
+                    if factor > 1:
+                        gaps.append([first, n_src - 1])
+                    for j in range(1, factor):
+                        n = first + j - 1
+                        held = None if has(n) else (prev_out if j < factor / 2 else cur_out)
+                        yield FrameRow(n, grid.time(n), None, GAP_SEGMENT), held
+                    seg += 1
+                else:
+                    after = nxt[1] if nxt is not None and not nxt[2].is_cut else None
+                    state = None
+                    for j in range(1, factor):
+                        n = first + j - 1
+                        if has(n):
+                            yield FrameRow(n, grid.time(n), None, seg), None
+                            continue
+                        if state is None:
+                            state = interp.prepare(prev, rgb, before=before, after=after)
+                        t = j / factor
+                        yield FrameRow(n, grid.time(n), None, seg), (
+                            DeviceFrame(interp.frame_codes(state, t), rgb.dtype) if on_device
+                            else interp.frame(state, t))
+                    state = None
+            if len(segments) <= seg:
+                segments.append([n_src, n_src])
+            segments[seg][1] = n_src
+            yield FrameRow(n_src, grid.time(n_src), i, seg), (None if has(n_src) else cur_out)
+            before = prev if b is not None and not b.is_cut else None
+            prev, prev_out = rgb, cur_out
+    finally:
+        if hasattr(interp, "close"):
+            interp.close()
 
 
 def _base_meta(info, interp, factor: int, fps_target, device_name: str, dtype_name: str) -> dict:
@@ -149,23 +210,28 @@ def iter_interpolated(video_path, fps=480, method: str = "auto", weights=None, d
                       tile: int = 0, tile_overlap: int = 64, max_tile: int = 4096, vfr: str = "cfr",
                       allow_hdr: bool = False, scene_threshold: float = scenes.DEFAULT_THRESHOLD,
                       flow_max_side: int = 1024, interp=None, info=None, has=None, motion: str = "fused",
-                      trajectory: str = "quadratic"):
-    """(meta, iterator of (FrameRow, rgb)); see the module docstring. `interp` reuses a method built by make_method."""
+                      trajectory: str = "quadratic", motion_workers: int | None = None, io_queue: int = 4,
+                      on_device: bool = False):
+    """(meta, iterator of (FrameRow, rgb)); see the module docstring. `interp` reuses a method built by make_method.
+    `io_queue` frames are decoded ahead in a background thread; `on_device` yields DeviceFrames (see generate)."""
     from ..common.device import pick_device, pick_dtype
+    from ..common.stages import prefetched
     from ..video import open_video, probe
 
     info = info or probe(video_path, hash=True)
     if interp is None:
         dev = pick_device(device)
         interp = make_method(method, weights, dev, pick_dtype(dtype, dev), tile, tile_overlap, max_tile, flow_max_side,
-                             motion=motion, trajectory=trajectory)
+                             motion=motion, trajectory=trajectory, motion_workers=motion_workers)
     factor = timegrid.factor_for(Fraction(info.fps_num, info.fps_den), fps)
     meta = _base_meta(info, interp, factor, fps, str(interp.device), str(interp.dtype).replace("torch.", ""))
 
     def frames():
+        workers = getattr(interp, "motion_workers", 0)
         with open_video(video_path, vfr=vfr, allow_hdr=allow_hdr, info=info) as v:
-            yield from generate(iter(v), interp, factor, Fraction(info.fps_num, info.fps_den), meta, has=has,
-                                scene_threshold=scene_threshold)
+            yield from generate(prefetched(iter(v), io_queue), interp, factor, Fraction(info.fps_num, info.fps_den),
+                                meta, has=has, scene_threshold=scene_threshold, lookahead=1 + workers,
+                                on_device=on_device)
             meta["vfr_stats"] = dict(v.stats)
 
     return meta, frames()
@@ -218,26 +284,33 @@ def interpolate_clip(video_path, out_root, fps=480, interp=None, progress=None, 
     meta, frames = iter_interpolated(video_path, fps=fps, interp=interp, info=info, has=writer.has if resume else None,
                                      **opts)
     n_reused = 0
-    for row, rgb in frames:
-        if rgb is None:
-            n_reused += 1
-        writer.write(row, rgb)
-        if progress is not None:
-            progress(1)
-    meta["resumed_frames"] = n_reused
-    meta["format"] = format
-    writer.finish(meta)
+    try:
+        with OrderedWriter(opts.get("io_queue", 4)) as encode:  # PNG / ffv1 encoding behind the computation, in order
+            for row, rgb in frames:
+                if rgb is None:
+                    n_reused += 1
+                encode.submit(writer.write, row, rgb)
+                if progress is not None:
+                    progress(1)
+        meta["resumed_frames"] = n_reused
+        meta["format"] = format
+        writer.finish(meta)
+    except BaseException:
+        writer.abort()  # no partial ffv1 video is left; png frames stay for the resume
+        raise
     partial.unlink(missing_ok=True)
     return dict(meta, n_frames=len(writer.rows), complete=True, status="resumed" if n_reused else "done")
 
 
-def clip_job(path: str, out_root: str, fps: str, method_args: dict, clip_opts: dict, threads: int) -> dict:
-    """One clip in a worker process (`interpolate --jobs N`)."""
+def clip_job(path: str, out_root: str, fps: str, method_args: dict, clip_opts: dict, threads: int,
+             progress: Callable[[int], None] | None = None) -> dict:
+    """One clip in a worker process (`interpolate --jobs N`, or a Ray task with --cluster)."""
     import torch
 
     torch.set_num_threads(max(1, threads))
     interp = make_method(warn_fn=lambda msg: None, **method_args)
-    return interpolate_clip(path, out_root, fps=timegrid.as_fraction(fps), interp=interp, **clip_opts)
+    return interpolate_clip(path, out_root, fps=timegrid.as_fraction(fps), interp=interp, progress=progress,
+                            **clip_opts)
 
 
 def expected_frames(info, factor: int) -> int:

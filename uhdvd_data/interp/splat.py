@@ -10,11 +10,13 @@ known, splat its motion at the lowest priority; target pixels no splat reaches f
 masking each frame by visibility, from a forward-backward flow check (-0.2 dB; DIS's consistency errors are noisy)
 or carried by the splats from the photometric cutoff (-0.2 dB).
 
-Runs on CPU at flow resolution (index_add_ is sequential there, hence deterministic).
+Runs at flow resolution on the interpolation device: index_add_ is sequential on CPU, and on CUDA it runs under
+torch's deterministic algorithms (`_deterministic`), so reruns give the same bytes on either.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import torch
@@ -27,6 +29,20 @@ ALPHA = 20.0  # 2026-12-02, real clips first (benchmarks/interp_real.py, tuning 
 CUTOFF = math.inf  # mean absolute RGB error (0..1) past which a pixel does not splat; real movers: a finite cutoff
 # (0.06 before 2026-12-02) leaves holes in non-rigid movers that the linear approximation fills (shredded people)
 OCCLUDED_Z = -75.0  # occluded pixels given the camera layer's motion: below every matched pixel (>= -60)
+
+
+@contextlib.contextmanager
+def _deterministic(device: torch.device):
+    """torch's deterministic algorithms (sorted index_add_ on CUDA instead of atomics) around one call."""
+    if device.type == "cpu" or torch.are_deterministic_algorithms_enabled():
+        yield
+        return
+    warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.use_deterministic_algorithms(True, warn_only=warn)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(False, warn_only=warn)
 
 
 def forward_splat(values: torch.Tensor, flow: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -50,8 +66,9 @@ def forward_splat(values: torch.Tensor, flow: torch.Tensor, z: torch.Tensor) -> 
         wts.append(wb)
     idx_all, wb_all = torch.cat(idx), torch.cat(wts)
     vals = values.reshape(c, -1).repeat(1, 4) * (wb_all * ez.repeat(4))
-    num = torch.zeros(c, h * w, dtype=values.dtype, device=values.device).index_add_(1, idx_all, vals)
-    cover = torch.zeros(h * w, dtype=values.dtype, device=values.device).index_add_(0, idx_all, wb_all)
+    with _deterministic(values.device):
+        num = torch.zeros(c, h * w, dtype=values.dtype, device=values.device).index_add_(1, idx_all, vals)
+        cover = torch.zeros(h * w, dtype=values.dtype, device=values.device).index_add_(0, idx_all, wb_all)
     return num.reshape(1, c, h, w), cover.reshape(1, 1, h, w)
 
 

@@ -5,8 +5,9 @@ interp/<clip_id>/
     frames.csv       index,time_s,src_index,segment   (src_index empty for synthesized frames)
     clip.json        provenance (source path + sha256, src fps, factor, out fps, method, weights sha256, version, ...)
 
-With `format="ffv1"` the frames are one lossless FFV1 video `frames.mkv` (planar RGB, 8 or 16 bit) instead of PNGs;
-`InterpClip.read(i)` decodes it transparently (sequential access is fast, random access re-seeks from the start).
+With `format="ffv1"` the frames are one lossless FFV1 video `frames.mkv` (planar RGB, 8 or 16 bit) instead of PNGs
+(see interp.ffv1); `InterpClip.read(i)` / `read_bgr(i)` decode it transparently: consecutive reads decode each frame
+once, a jump seeks to the nearest keyframe. Readers (e.g. `synthesize`) go through InterpClip for either format.
 An interrupted ffv1 clip cannot be resumed frame by frame: it is redone.
 
 clip.json is written last, atomically: its presence with "complete": true marks a finished clip. Frames are written
@@ -21,12 +22,17 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..common.atomic import write_text
 from ..common.errors import file_error
-from ..common.images import read_image, write_image
+from ..common.images import read_image, read_image_bgr, write_image
+from .ffv1 import Ffv1Frames, ffv1_writer
+
+if TYPE_CHECKING:
+    from ..video.writer import VideoWriter
 
 FRAME_PATTERN = "{:06d}.png"
 FRAMES_CSV = "frames.csv"
@@ -65,49 +71,6 @@ def parse_frames_csv(path: Path) -> list[FrameRow]:
     return rows
 
 
-class _Ffv1Pipe:
-    """Lossless FFV1 encoding of RGB frames through the ffmpeg binary; the file appears atomically on close()."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.proc = None
-        self.tmp: Path | None = None
-        self.shape = None
-
-    def write(self, rgb: np.ndarray) -> None:
-        import subprocess
-        import tempfile
-
-        from ..common.ffmpeg_bin import ffmpeg_exe
-
-        if self.proc is None:
-            h, w = rgb.shape[:2]
-            self.shape = (rgb.shape, rgb.dtype)
-            deep = rgb.dtype == np.uint16
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-" + self.path.name + ".", suffix=".mkv", dir=self.path.parent)
-            os.close(fd)
-            self.tmp = Path(tmp)
-            cmd = [ffmpeg_exe(), "-y", "-hide_banner", "-loglevel", "error", "-nostdin", "-f", "rawvideo",
-                   "-pix_fmt", "rgb48le" if deep else "rgb24", "-s", f"{w}x{h}", "-framerate", "30", "-i", "pipe:0",
-                   "-c:v", "ffv1", "-level", "3", "-pix_fmt", "gbrp16le" if deep else "gbrp", str(self.tmp)]
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        if (rgb.shape, rgb.dtype) != self.shape:
-            raise ValueError("all frames of a clip must have the same size and dtype")
-        data = np.ascontiguousarray(rgb).astype("<u2" if rgb.dtype == np.uint16 else np.uint8, copy=False)
-        self.proc.stdin.write(data.tobytes())
-
-    def close(self) -> None:
-        if self.proc is None:
-            return
-        self.proc.stdin.close()
-        err = self.proc.stderr.read().decode(errors="replace").strip()
-        if self.proc.wait() != 0:
-            self.tmp.unlink(missing_ok=True)
-            raise file_error(self.path, f"ffv1 encoding failed: {err.splitlines()[-1] if err else 'ffmpeg error'}")
-        os.replace(self.tmp, self.path)
-        self.proc = None
-
-
 class InterpClipWriter:
     """Writes frames of one clip; `has(i)` lets a resumed run skip frames already on disk (png format only)."""
 
@@ -118,23 +81,34 @@ class InterpClipWriter:
         if format not in FORMATS:
             raise ValueError(f"unknown frame format {format!r}")
         self.format = format
-        self._ffv1 = _Ffv1Pipe(self.folder / FFV1_NAME) if format == "ffv1" else None
+        self._ffv1: VideoWriter | None = None  # opened on the first frame (its bit depth picks the pixel format)
 
     def frame_path(self, index: int) -> Path:
         return self.folder / FRAME_PATTERN.format(index)
 
     def has(self, index: int) -> bool:
-        return self._ffv1 is None and self.frame_path(index).is_file()
+        return self.format == "png" and self.frame_path(index).is_file()
 
     def write(self, row: FrameRow, rgb: np.ndarray | None) -> None:
         """Record a frame; `rgb=None` means it is already on disk (resume, png only)."""
-        if self._ffv1 is not None:
+        if self.format == "ffv1":
             if rgb is None:
                 raise ValueError("ffv1 output needs every frame")
-            self._ffv1.write(rgb)
+            if self._ffv1 is None:
+                self._ffv1 = ffv1_writer(self.folder / FFV1_NAME, rgb.dtype)
+            try:
+                self._ffv1.write(rgb)
+            except ValueError as e:
+                self.abort()
+                raise ValueError(f"{self.folder}: all frames of a clip must have the same size and dtype ({e})") from e
         elif rgb is not None:
             write_image(self.frame_path(row.index), rgb)
         self.rows.append(row)
+
+    def abort(self) -> None:
+        """Give up an unfinished clip: stop the ffv1 encoder and remove its temp file (png frames stay, for resume)."""
+        if self._ffv1 is not None:
+            self._ffv1.abort()
 
     def finish(self, meta: dict) -> None:
         if self._ffv1 is not None:
@@ -161,6 +135,7 @@ class InterpClip:
         self.rows = parse_frames_csv(self.folder / FRAMES_CSV)
         if [r.index for r in self.rows] != list(range(len(self.rows))):
             raise file_error(self.folder / FRAMES_CSV, "frame indices are not 0..N-1 in order")
+        self._ffv1: Ffv1Frames | None = None
 
     @property
     def clip_id(self) -> str:
@@ -169,32 +144,52 @@ class InterpClip:
     def __len__(self) -> int:
         return len(self.rows)
 
+    @property
+    def format(self) -> str:
+        return self.meta.get("format") or "png"
+
     def frame_path(self, index: int) -> Path:
-        return self.folder / FRAME_PATTERN.format(index)
+        """The PNG of frame `index` (png format), else the clip's frames.mkv."""
+        return self.folder / (FFV1_NAME if self.format == "ffv1" else FRAME_PATTERN.format(index))
 
     def read(self, index: int) -> np.ndarray:
-        if self.meta.get("format") == "ffv1":
-            return self._read_ffv1(index)
+        """Frame `index` as HxWx3 RGB (uint8, or uint16 for 16-bit clips)."""
+        if self.format == "ffv1":
+            return self._video().read(index, "rgb")
         return read_image(self.frame_path(index))
 
-    def _read_ffv1(self, index: int) -> np.ndarray:
-        import av
+    def read_bgr(self, index: int) -> np.ndarray:
+        """Frame `index` in BGR order (the decoders' native order; saves a copy when only per-channel maths
+        follows, as in synthesis)."""
+        if self.format == "ffv1":
+            return self._video().read(index, "bgr")
+        path = self.frame_path(index)
+        if not path.is_file():
+            raise file_error(path, "missing interpolated frame (rerun interpolate)")
+        return read_image_bgr(path)
 
-        if not 0 <= index < len(self.rows):
-            raise file_error(self.folder / FFV1_NAME, f"no frame {index}")
-        st = getattr(self, "_dec", None)
-        if st is None or st[1] > index:
-            if st is not None:
-                st[0].close()
-            c = av.open(str(self.folder / FFV1_NAME))
-            st = [c, 0, c.decode(video=0)]
-            self._dec = st
-        for fr in st[2]:
-            i = st[1]
-            st[1] += 1
-            if i == index:
-                return fr.to_ndarray(format="rgb48le" if "16" in fr.format.name else "rgb24")
-        raise file_error(self.folder / FFV1_NAME, f"video ends before frame {index} (truncated?)")
+    def check_video(self, last_index: int) -> tuple[int, int]:
+        """ffv1 format: (width, height) of frames.mkv, after checking it holds frames up to `last_index`."""
+        video = self._video()
+        video.check_has(last_index)
+        return video.size()
+
+    def _video(self) -> Ffv1Frames:
+        if self._ffv1 is None:
+            self._ffv1 = Ffv1Frames(self.folder / FFV1_NAME, len(self.rows))
+        return self._ffv1
+
+    def close(self) -> None:
+        """Release the ffv1 decoder (reads reopen it)."""
+        if self._ffv1 is not None:
+            self._ffv1.close()
+            self._ffv1 = None
+
+    def __enter__(self) -> InterpClip:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def segments(self) -> list[tuple[int, int]]:
         """(first, last) frame index of each scene segment, inclusive. Rows with a negative segment (frames held

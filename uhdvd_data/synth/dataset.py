@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,11 +31,15 @@ from ..common.errors import UserError, file_error
 from ..common.hashing import sha256_bytes, sha256_file
 from ..common.images import encode_image
 from ..interp.store import InterpClip
+from . import quality_run
 from .blur import WindowAverager, sharp_output
 from .crf import Codec, Transfer, get_transfer
 from .output import clean_leftovers, finish_manifest, shard_manifest_path
 from .realism import add_noise, jpeg_roundtrip, pair_rng, parse_noise
 from .windows import Layout, Window, check_window, layout
+
+if TYPE_CHECKING:
+    from ..cluster.runner import ClusterRunner
 
 MARKER = "synth.json"
 IMAGE_PATTERN = "{:06d}"
@@ -56,6 +61,10 @@ class SynthConfig:
     split_ratio: float = 0.9
     val_ratio: float = 0.0
     splits_file: str | None = None
+    measure_quality: bool = True  # per-pair quality columns (synth.quality); False (--no-quality): left empty
+    min_check_psnr: float | None = None  # drop pairs whose self-check PSNR is lower (empty checks are kept)
+    min_sharpness: float | None = None  # drop pairs whose target_sharpness (relative to the clip) is lower
+    weights: str | None = None  # network weights for the self-check when the packaged/env ones do not match
     # filled by prepare()
     crf_name: str = ""
     crf_lut_sha256: str | None = None
@@ -76,6 +85,8 @@ class SynthConfig:
             raise UserError(f"--jpeg-quality must be within 1..100 (got {self.jpeg_quality})")
         if self.saturation is not None and not 0 < self.saturation <= 1:
             raise UserError(f"--saturation must be within (0, 1] (linear level that maps to white; got {self.saturation})")
+        if not self.measure_quality and (self.min_check_psnr is not None or self.min_sharpness is not None):
+            raise UserError("--min-check-psnr / --min-sharpness filter on the quality columns: drop --no-quality")
         tf = get_transfer(self.crf, self.crf_lut)
         self.crf_name = tf.name
         self.crf_lut_sha256 = tf.lut_sha256
@@ -201,7 +212,7 @@ class PairFinisher:
 
 
 def make_row(plan: ClipPlan, cfg: SynthConfig, w: Window, hashes: tuple[str, str], width: int, height: int,
-             bit_depth: int) -> dict:
+             bit_depth: int, blur_px: tuple[float, float] | None = None) -> dict:
     meta = plan.meta
     out_fps = float(meta["out_fps"])
     n = w.end - w.start + 1
@@ -217,7 +228,8 @@ def make_row(plan: ClipPlan, cfg: SynthConfig, w: Window, hashes: tuple[str, str
         "source_sha256": meta.get("source_sha256"), "device_model": meta.get("device_model"),
         "noise": cfg.noise_canonical, "saturation": cfg.saturation, "seed": cfg.seed,
         "blur_sha256": hashes[0], "sharp_sha256": hashes[1], "tool_version": __version__,
-        "segment": w.segment,
+        "segment": w.segment, "blur_px_p50": blur_px[0] if blur_px else None,
+        "blur_px_p95": blur_px[1] if blur_px else None,
     }
 
 
@@ -236,10 +248,18 @@ def plan_clip(folder: Path, split: str, out_root: Path, cfg: SynthConfig) -> Cli
 
 
 def check_frame_sizes(plan: ClipPlan) -> tuple[int, int]:
-    """Read every needed frame's PNG header up front, so a mismatched size fails before anything is written."""
+    """Read every needed frame's PNG header (ffv1 store: the video header, and that the last needed frame is there)
+    up front, so a mismatched size or missing frame fails before anything is written."""
     clip_dir = plan.source_folder
     needed = sorted({i for w in plan.windows for i in range(w.start, w.end + 1)})
     expect = (plan.meta.get("width"), plan.meta.get("height"))
+    if plan.meta.get("format") == "ffv1":
+        with InterpClip(clip_dir) as clip:
+            size = clip.check_video(needed[-1])
+        if expect[0] and expect[1] and size != (int(expect[0]), int(expect[1])):
+            raise file_error(clip.frame_path(0), f"video is {size[0]}x{size[1]} but clip.json says "
+                                                 f"{expect[0]}x{expect[1]}")
+        return size
     first = None
     for i in needed:
         p = clip_dir / f"{i:06d}.png"
@@ -258,42 +278,44 @@ def check_frame_sizes(plan: ClipPlan) -> tuple[int, int]:
 
 
 def read_bgr(path: Path) -> np.ndarray:
-    """Decode an interpolated frame in the decoder's native BGR order (saves an RGB copy per frame)."""
-    import cv2
+    """Decode a PNG frame in the decoder's native BGR order (synthesis itself reads through InterpClip.read_bgr,
+    which also serves ffv1 stores)."""
+    from ..common.images import read_image_bgr
 
-    img = cv2.imdecode(np.fromfile(str(path), dtype=np.uint8), cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise file_error(path, "not a readable image (truncated or unknown format)")
-    if img.ndim == 2:
-        img = np.repeat(img[..., None], 3, axis=2)
-    elif img.shape[2] == 4:
-        img = np.ascontiguousarray(img[..., :3])
-    return img
+    return read_image_bgr(path)
 
 
 def run_chunk(plan: ClipPlan, windows: Sequence[Window], cfg: SynthConfig, tf: Transfer,
               progress: Callable[[int], None] | None = None) -> list[dict]:
     """Synthesize (or reuse) the pairs of `windows` for one clip; returns their manifest rows."""
     from ..common.images import read_image
+    from .blurpx import blur_px
 
     clip = InterpClip(plan.source_folder)
     results: dict[int, tuple[str, str]] = {}
+    blur_of: dict[int, tuple[float, float]] = {}
     pending = []
     for w in windows:
         bp, sp = pair_paths(plan, w, cfg.image_format)
         if bp.is_file() and sp.is_file():
             results[w.pair_idx] = (sha256_file(bp), sha256_file(sp))
+            blur_of[w.pair_idx] = blur_px(clip.read(w.start), clip.read(w.end))  # measured afresh (deterministic)
             if progress:
                 progress(1)
         else:
             pending.append(w)
+    uses: dict[int, int] = {}  # frame index -> pending windows it starts or ends (their frames are kept until used)
+    for w in pending:
+        for i in (w.start, w.end):
+            uses[i] = uses.get(i, 0) + 1
+    ends: dict[int, np.ndarray] = {}
     shape = None
     dtype = None
     if pending:
         avg = None
         finisher = None
         for i in sorted({i for w in pending for i in range(w.start, w.end + 1)}):
-            frame = read_bgr(clip.frame_path(i))
+            frame = clip.read_bgr(i)  # png or ffv1 store; ffv1 decodes sequentially (indices increase)
             if shape is None:
                 shape, dtype = frame.shape, frame.dtype
                 codec = Codec(tf, dtype)
@@ -302,9 +324,16 @@ def run_chunk(plan: ClipPlan, windows: Sequence[Window], cfg: SynthConfig, tf: T
             elif frame.shape != shape or frame.dtype != dtype:
                 raise file_error(clip.frame_path(i), f"frame is {frame.shape[1]}x{frame.shape[0]} {frame.dtype}, unlike "
                                                      f"the clip's other frames ({shape[1]}x{shape[0]} {dtype})")
+            if i in uses:
+                ends[i] = frame[..., ::-1]  # RGB view, kept until its windows are done
             for w, mean, sharp in avg.add(i, frame):
                 # averaging is per channel, so it runs on the decoder's BGR order; flip views back to RGB here
                 results[w.pair_idx] = finisher(plan, w, mean[..., ::-1], sharp[..., ::-1])
+                blur_of[w.pair_idx] = blur_px(ends[w.start], ends[w.end])
+                for j in (w.start, w.end):
+                    uses[j] -= 1
+                    if not uses[j]:
+                        del ends[j]
                 if progress:
                     progress(1)
     else:
@@ -312,10 +341,11 @@ def run_chunk(plan: ClipPlan, windows: Sequence[Window], cfg: SynthConfig, tf: T
         frame = read_image(pair_paths(plan, windows[0], cfg.image_format)[1]) if windows else None
         if frame is not None:
             shape, dtype = frame.shape, frame.dtype
+    clip.close()
     rows = []
     for w in windows:
         bits = 16 if dtype == np.uint16 else 8
-        rows.append(make_row(plan, cfg, w, results[w.pair_idx], shape[1], shape[0], bits))
+        rows.append(make_row(plan, cfg, w, results[w.pair_idx], shape[1], shape[0], bits, blur_px=blur_of[w.pair_idx]))
     return rows
 
 
@@ -341,8 +371,9 @@ def no_window_error(cfg: SynthConfig, plans: Sequence[ClipPlan]) -> UserError:
 def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.PathLike | str = "dataset",
                        manifest: os.PathLike | str = "manifests/4krd.csv", cfg: SynthConfig | None = None,
                        jobs: int = 1, shard: tuple[int, int] | None = None, overwrite: bool = False,
-                       show_progress: bool = True) -> dict:
-    """The whole `synthesize` command. Returns a summary dict (manifest path, pairs, skipped, ...)."""
+                       show_progress: bool = True, cluster: ClusterRunner | None = None) -> dict:
+    """The whole `synthesize` command. Returns a summary dict (manifest path, pairs, skipped, ...). With `cluster`
+    (--cluster) the chunks run as Ray tasks instead of --jobs workers, and clips that failed there are left out."""
     from tqdm import tqdm
 
     from ..interp.store import find_clips
@@ -376,16 +407,25 @@ def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.P
     manifest_out = shard_manifest_path(manifest, shard)
     clean_leftovers([p.out_dir for p in plans], manifest_out)
     done_markers = {p.clip_id: prepare_out_dir(p, overwrite) for p in plans if p.windows}
+    # ---- quality first (synth.quality_run): pairs a filter drops are never averaged
+    quality_run.quality_pass(plans, cfg, done_markers, jobs, show_progress, cluster=cluster)
+    drops = {p.clip_id: quality_run.dropped(p, cfg) for p in plans}
     # ---- work list: chunks of consecutive windows
     tasks = []
     for p in plans:
-        for k in range(0, len(p.windows), CHUNK_PAIRS):
-            tasks.append((p, p.windows[k:k + CHUNK_PAIRS]))
-    total = sum(len(p.windows) for p in plans)
+        kept = [w for w in p.windows if w.pair_idx not in drops[p.clip_id]]
+        for k in range(0, len(kept), CHUNK_PAIRS):
+            tasks.append((p, kept[k:k + CHUNK_PAIRS]))
+    total = sum(len(ws) for _, ws in tasks)
     rows: list[dict] = []
-    bar = tqdm(total=total, desc="synthesize", unit="pair", disable=not show_progress, dynamic_ncols=True)
+    bar = tqdm(total=total, desc="synthesize", unit="pair", disable=not show_progress or cluster is not None,
+               dynamic_ncols=True)
     try:
-        if jobs == 1 or len(tasks) <= 1:
+        if cluster is not None:  # one Ray task per chunk; a failed clip's rows do not come back
+            calls = [(p.clip_id, (p, ws, cfg, tf)) for p, ws in tasks]
+            for _, out in cluster.run(run_chunk, calls, desc="synthesize", unit="pair", total=total):
+                rows.extend(out)
+        elif jobs == 1 or len(tasks) <= 1:
             for p, ws in tasks:
                 rows.extend(run_chunk(p, ws, cfg, tf, progress=bar.update))
         else:
@@ -397,10 +437,15 @@ def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.P
                 bar.update(len(out))
     finally:
         bar.close()
+    if cluster is not None:
+        plans = cluster.keep(plans, key=lambda p: p.clip_id)
     for p in plans:
-        if p.windows and not (done_markers.get(p.clip_id) or {}).get("complete"):
+        old = done_markers.get(p.clip_id) or {}
+        new_quality = cfg.measure_quality and old.get("quality") != p.extra.get("quality")
+        if p.windows and (not old.get("complete") or new_quality):
             write_marker(p, complete=True)
+    rows, qinfo = quality_run.finish(plans, rows, cfg)
     skipped = finish_manifest(manifest_out, rows, plans, "uhdvd-data synthesize",
-                              dict(cfg.as_dict(), interp=str(interp_root), out=str(out_root)), shard)
+                              dict(cfg.as_dict(), interp=str(interp_root), out=str(out_root)), shard, qinfo)
     return {"manifest": manifest_out, "pairs": len(rows), "skipped": skipped, "clips": len(plans),
-            "unfinished": unfinished}
+            "unfinished": unfinished, "quality": qinfo}

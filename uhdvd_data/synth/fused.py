@@ -10,13 +10,17 @@ from __future__ import annotations
 import os
 import re
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..common.errors import UserError, file_error
 from ..common.hashing import sha256_file
+from . import quality_run
 from .blur import apply_saturation
+from .blurpx import blur_px
 from .crf import Codec
 from .dataset import (
     ClipPlan,
@@ -32,6 +36,11 @@ from .dataset import (
 )
 from .output import clean_leftovers, finish_manifest, shard_manifest_path
 from .windows import Window, layout
+
+if TYPE_CHECKING:
+    from ..cluster.runner import ClusterRunner
+
+SPEED_ONLY = ("device", "motion_workers", "io_queue")  # settings that change the speed, never the pairs
 
 
 def clip_id_for(path: Path) -> str:
@@ -82,11 +91,36 @@ class StreamWindows:
         return w
 
     def average(self, codec: Codec, saturation: float | None) -> tuple[np.ndarray, np.ndarray]:
-        acc = np.zeros(self.ring[0][1].shape, dtype=codec.acc_dtype)
+        """(mean in linear light, centre frame) of the ring, on the host. Frames on the interpolation device
+        (DeviceFrame) are averaged there with the same table and float operations in the same order: bit-identical,
+        and only the mean and the centre frame cross to the host."""
+        first = self.ring[0][1]
+        if not isinstance(first, np.ndarray):
+            return device_average([f.codes for _, f, _ in self.ring], codec, saturation), \
+                self.ring[self.half][1].numpy()
+        acc = np.zeros(first.shape, dtype=codec.acc_dtype)
         for _, rgb, _ in self.ring:
             np.add(acc, apply_saturation(codec.to_linear(rgb), saturation), out=acc)
         acc *= acc.dtype.type(1.0 / len(self.ring))
         return acc, self.ring[self.half][1]
+
+
+def device_average(frames: list, codec: Codec, saturation: float | None) -> np.ndarray:
+    """The window mean of code-value tensors on their device, as StreamWindows.average computes it on the host."""
+    import torch
+
+    dev = frames[0].device
+    dt = torch.float32 if codec.acc_dtype == np.float32 else torch.float64
+    table = torch.from_numpy(codec.table).to(dev)
+    acc = torch.zeros(tuple(frames[0].shape), dtype=dt, device=dev)
+    for codes in frames:
+        lin = table[codes.long()]
+        if saturation is not None and saturation < 1.0:
+            lin = torch.minimum(lin, torch.tensor(codec.acc_dtype.type(saturation), device=dev)) * \
+                torch.tensor(codec.acc_dtype.type(1.0 / saturation), device=dev)
+        acc.add_(lin)
+    acc.mul_(torch.tensor(codec.acc_dtype.type(1.0 / len(frames)), device=dev))
+    return acc.cpu().numpy()
 
 
 def _reuse_complete(plan: ClipPlan, cfg: SynthConfig) -> list[dict] | None:
@@ -101,33 +135,44 @@ def _reuse_complete(plan: ClipPlan, cfg: SynthConfig) -> list[dict] | None:
         return None
     if marker.get("fingerprint") != plan.fingerprint or not marker.get("complete") or "meta" not in marker:
         return None
+    if cfg.measure_quality and quality_run.stored(marker) is None:  # --no-quality before: stream again to measure
+        return None
+    if "blur_px" not in marker:  # made before blur lengths were measured: stream again
+        return None
+    blur_of = {int(k): tuple(v) for k, v in marker["blur_px"].items()}
+    plan.extra = {k: marker[k] for k in ("meta", "geometry", "quality", "blur_px") if k in marker}
+    drops = quality_run.dropped(plan, cfg)  # their images were removed: not needed
     plan.meta = marker["meta"]
     plan.windows = [Window(*w) for w in marker["windows"]]
     plan.layout = Layout(plan.windows, marker["skipped_boundary"], marker["skipped_cut"])
     width, height, bits = marker["geometry"]
     rows = []
-    for w in plan.windows:
+    for w in (w for w in plan.windows if w.pair_idx not in drops):
         bp, sp = pair_paths(plan, w, cfg.image_format)
         if not (bp.is_file() and sp.is_file()):
             return None
-        rows.append(make_row(plan, cfg, w, (sha256_file(bp), sha256_file(sp)), width, height, bits))
+        rows.append(make_row(plan, cfg, w, (sha256_file(bp), sha256_file(sp)), width, height, bits,
+                             blur_px=blur_of.get(w.pair_idx)))
     return rows
 
 
 def build_clip(video: Path, split: str, out_root: Path, cfg: SynthConfig, tf, interp_kwargs: dict,
-               overwrite: bool, show_progress: bool) -> tuple[ClipPlan, list[dict]]:
+               overwrite: bool, show_progress: bool, interp_of=None,
+               progress: Callable[[int], None] | None = None) -> tuple[ClipPlan, list[dict]]:
     from tqdm import tqdm
 
     from ..interp.pipeline import iter_interpolated
 
     clip_id = clip_id_for(video)
     ident = {"video_sha256": sha256_file(video),
-             **{k: (str(v) if v is not None else None) for k, v in sorted(interp_kwargs.items()) if k != "device"}}
+             **{k: (str(v) if v is not None else None) for k, v in sorted(interp_kwargs.items()) if k not in SPEED_ONLY}}
     plan = ClipPlan(clip_id, split, out_root / split / clip_id, [], None, {}, fingerprint(cfg, ident))
     done = _reuse_complete(plan, cfg)
     if done is not None:
         return plan, done
-    meta, frames = iter_interpolated(video, **interp_kwargs)
+    interp = (interp_of or quality_run.lazy_method(interp_kwargs))()  # one method: the stream and the self-check
+    meta, frames = iter_interpolated(video, on_device=True, interp=interp, **interp_kwargs)  # frames stay on device
+    sq = quality_run.StreamQuality(interp, cfg.window) if cfg.measure_quality else None
     plan.meta = dict(meta)
     prepare_out_dir(plan, overwrite)
     sw = StreamWindows(cfg.window, cfg.center, cfg.stride)
@@ -135,9 +180,12 @@ def build_clip(video: Path, split: str, out_root: Path, cfg: SynthConfig, tf, in
     shape = dtype = None
     src_index, seg_ids = [], []
     results: dict[int, tuple[str, str]] = {}
+    blur_of: dict[int, tuple[float, float]] = {}
     emitted: list[Window] = []
     total = meta.get("n_frames")
     for row, rgb in tqdm(frames, desc=f"build {clip_id}", unit="frame", total=total, disable=not show_progress):
+        if progress is not None:
+            progress(1)
         if codec is None:
             shape, dtype = rgb.shape, rgb.dtype
             codec = Codec(tf, dtype)
@@ -151,10 +199,16 @@ def build_clip(video: Path, split: str, out_root: Path, cfg: SynthConfig, tf, in
             raise UserError(f"{video}: interpolated frames arrived out of order ({row.index} after {len(src_index) - 1})")
         src_index.append(row.src_index)
         seg_ids.append(row.segment)
+        if sq:
+            sq.push(row, rgb)
         w = sw.push(row, rgb)
         if w is None:
             continue
         emitted.append(w)
+        if sq:
+            sq.target(w, sw.ring[sw.half][1])
+        first, last = (quality_run.host(f) for f in (sw.ring[0][1], sw.ring[-1][1]))
+        blur_of[w.pair_idx] = blur_px(first, last)  # the window's ends: two copies to the host per pair
         bp, sp = pair_paths(plan, w, cfg.image_format)
         if bp.is_file() and sp.is_file():
             results[w.pair_idx] = (sha256_file(bp), sha256_file(sp))
@@ -168,15 +222,20 @@ def build_clip(video: Path, split: str, out_root: Path, cfg: SynthConfig, tf, in
     plan.windows, plan.layout = lay.windows, lay
     bits = 16 if dtype == np.uint16 else 8
     if lay.windows:
-        plan.extra = {"meta": plan.meta, "geometry": [shape[1], shape[0], bits]}
+        plan.extra = {"meta": plan.meta, "geometry": [shape[1], shape[0], bits],
+                      **({"quality": sq.finish()} if sq else {}), "blur_px": {str(k): v for k, v in blur_of.items()}}
         write_marker(plan, complete=True)
-    rows = [make_row(plan, cfg, w, results[w.pair_idx], shape[1], shape[0], bits) for w in lay.windows]
+    rows = [make_row(plan, cfg, w, results[w.pair_idx], shape[1], shape[0], bits, blur_px=blur_of[w.pair_idx])
+            for w in lay.windows]
     return plan, rows
 
 
 def build_dataset(videos: list[os.PathLike | str], interp_kwargs: dict, out_root: os.PathLike | str = "dataset",
                   manifest: os.PathLike | str = "manifests/4krd.csv", cfg: SynthConfig | None = None,
-                  shard: tuple[int, int] | None = None, overwrite: bool = False, show_progress: bool = True) -> dict:
+                  shard: tuple[int, int] | None = None, overwrite: bool = False, show_progress: bool = True,
+                  cluster: ClusterRunner | None = None) -> dict:
+    """The whole `build` command (one build_clip per clip; with `cluster` (--cluster) one Ray task per clip, and
+    clips that failed there are left out). Returns a summary dict (manifest path, pairs, skipped, ...)."""
     from .splits import shard_clips
 
     cfg = cfg or SynthConfig()
@@ -193,13 +252,26 @@ def build_dataset(videos: list[os.PathLike | str], interp_kwargs: dict, out_root
     mine = shard_clips(ids, shard)
     clean_leftovers([out_root / splits[c] / c for c in mine], manifest_out)
     plans, rows = [], []
-    for cid in mine:
-        plan, r = build_clip(by_id[cid], splits[cid], out_root, cfg, tf, interp_kwargs, overwrite, show_progress)
+    if cluster is None:
+        interp_of = quality_run.lazy_method(interp_kwargs)
+        done = ((0, build_clip(by_id[cid], splits[cid], out_root, cfg, tf, interp_kwargs, overwrite, show_progress,
+                               interp_of)) for cid in mine)
+    else:  # one Ray task per clip, on the device --device / --gpus-per-task give (never part of the outputs)
+        import torch
+
+        kw = dict(interp_kwargs, device=cluster.spec.device(interp_kwargs.get("device"), torch.cuda.is_available()))
+        calls = [(cid, (by_id[cid], splits[cid], out_root, cfg, tf, kw, overwrite, False)) for cid in mine]
+        done = cluster.run(build_clip, calls, desc="build", unit="frame", gpus=cluster.gpus(kw["device"].startswith("cuda")))
+    for _, (plan, r) in done:
         plans.append(plan)
         rows.extend(r)
+    if cluster is not None:
+        cluster.keep(mine, key=str)  # ClipsFailed when every clip failed
     if not rows:
         raise no_window_error(cfg, plans)
-    config = dict(cfg.as_dict(), interp={k: (None if v is None else str(v)) for k, v in interp_kwargs.items()},
+    config = dict(cfg.as_dict(), interp={k: (None if v is None else str(v)) for k, v in interp_kwargs.items()
+                                         if k not in SPEED_ONLY},
                   out=str(out_root))
-    skipped = finish_manifest(manifest_out, rows, plans, "uhdvd-data build", config, shard)
-    return {"manifest": manifest_out, "pairs": len(rows), "skipped": skipped, "clips": len(plans)}
+    rows, qinfo = quality_run.finish(plans, rows, cfg)  # quality columns; dropped pairs left out, images removed
+    skipped = finish_manifest(manifest_out, rows, plans, "uhdvd-data build", config, shard, qinfo)
+    return {"manifest": manifest_out, "pairs": len(rows), "skipped": skipped, "clips": len(plans), "quality": qinfo}

@@ -21,7 +21,10 @@ COLUMNS = [
     "exposure_s", "duty_cycle", "crf", "width", "height", "bit_depth", "src_fps", "out_fps", "interp_method",
     "interp_weights_sha256", "source_path", "source_sha256", "device_model", "noise", "saturation", "seed",
     "blur_sha256", "sharp_sha256", "tool_version", "segment",
+    "check_psnr", "check_ssim", "target_sharpness", "target_sharpness_raw", "blur_px_p50", "blur_px_p95",
 ]
+OPTIONAL_COLUMNS = ("check_psnr", "check_ssim", "target_sharpness", "target_sharpness_raw", "blur_px_p50",
+                    "blur_px_p95")  # empty when absent (older manifests, imports)
 INT_COLUMNS = ("pair_idx", "window", "start_idx", "end_idx", "width", "height", "bit_depth", "seed", "segment")
 
 
@@ -68,10 +71,14 @@ def read_manifest(path: os.PathLike | str) -> list[dict]:
         raise file_error(path, "no such manifest")
     with open(path, newline="") as f:
         reader = csv.DictReader(f)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or []) and c not in OPTIONAL_COLUMNS]
         if missing:
             raise file_error(path, f"not a dataset manifest (missing columns: {', '.join(missing[:6])})")
-        return list(reader)
+        rows = list(reader)
+    for r in rows:  # manifests written before the quality columns existed read as "not measured"
+        for c in OPTIONAL_COLUMNS:
+            r.setdefault(c, "")
+    return rows
 
 
 def read_sidecar(path: os.PathLike | str) -> dict | None:
@@ -140,15 +147,20 @@ def merge_manifests(paths: Sequence[os.PathLike | str], out: os.PathLike | str) 
     if problems:
         raise UserError(f"merge: {len(problems)} problem(s), first: {problems[0]}")
     skipped: dict = {}
+    check_empty: dict = {}
     clips: list[str] = []
     splits: dict[str, str] = {}
     for sc in sidecars:
         for k, v in (sc.get("skipped") or {}).items():
             skipped[k] = sorted(set(skipped.get(k, [])) | set(v)) if isinstance(v, list) else skipped.get(k, 0) + int(v)
+        for k, v in ((sc.get("quality") or {}).get("check_empty") or {}).items():
+            check_empty[k] = check_empty.get(k, 0) + int(v)
         clips.extend(sc.get("clips") or [])
         splits.update(sc.get("splits") or {})
     base = dict(sidecars[0])
     base.update(config=config, shard=None, skipped=skipped, clips=sorted(set(clips)),
                 splits=dict(sorted(splits.items())), merged_from=[str(p) for p in paths])
+    if isinstance(base.get("quality"), dict):
+        base["quality"] = dict(base["quality"], check_empty=check_empty)
     write_manifest(out, rows, base)
     return rows

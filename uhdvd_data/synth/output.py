@@ -18,6 +18,14 @@ DEFINITIONS = {
     "pair_idx": "0.. within a clip, in time order; consecutive pair_idx are consecutive windows",
     "segment": "scene segment of the window (from interp frames.csv); consecutive pairs with different segments "
                "straddle a scene cut: a video model should reset its recurrent state there",
+    "check_psnr/check_ssim": "interpolation self-check: the sharp target (captured frame i) predicted from captured "
+                             "frames i-1 and i+1 at t=1/2 by the run's interpolation method, vs frame i (RGB PSNR in "
+                             "dB, Gaussian SSIM); empty at clip ends, scene cuts, interpolated centres, --no-quality",
+    "blur_px_p50/blur_px_p95": "blur length in pixels: median / 95th percentile over the frame of how far a scene "
+                               "point travels between the window's first and last frame (DIS flow at <= 640 px, "
+                               "scaled to full-resolution pixels)",
+    "target_sharpness": "variance of the Laplacian of the sharp target's luma / the clip's median (1.0 = typical for "
+                        "the clip); target_sharpness_raw is the variance itself (8-bit units squared)",
 }
 
 
@@ -48,13 +56,19 @@ def clean_leftovers(out_dirs: Sequence[Path], manifest_out: Path) -> int:
     return n
 
 
-def finish_manifest(manifest_out: Path, rows: list[dict], plans: list, tool: str, config: dict, shard) -> dict:
-    """Make row paths relative to the manifest, write it with its JSON sidecar; returns the skip counts."""
+def finish_manifest(manifest_out: Path, rows: list[dict], plans: list, tool: str, config: dict, shard,
+                    quality: dict | None = None) -> dict:
+    """Make row paths relative to the manifest, write it with its JSON sidecar; returns the skip counts (with the
+    pairs dropped by the quality filters: low_check_psnr, low_sharpness; `quality` from synth.quality_run.finish)."""
     relativize(rows, manifest_out)
+    quality = dict(quality or {})
+    dropped = quality.pop("dropped", {})
     skipped = {
         "boundary": sum(p.layout.skipped_boundary for p in plans),
         "cut": sum(p.layout.skipped_cut for p in plans),
         "clips_without_windows": sorted(p.clip_id for p in plans if not p.windows),
+        "low_check_psnr": int(dropped.get("check_psnr", 0)),
+        "low_sharpness": int(dropped.get("sharpness", 0)),
     }
     sidecar = {
         "tool": tool,
@@ -64,6 +78,7 @@ def finish_manifest(manifest_out: Path, rows: list[dict], plans: list, tool: str
         "clips": sorted(p.clip_id for p in plans),
         "splits": {p.clip_id: p.split for p in sorted(plans, key=lambda q: q.clip_id)},
         "skipped": skipped,
+        "quality": quality or None,
         "definitions": DEFINITIONS,
     }
     from .manifest import write_manifest

@@ -2,7 +2,8 @@
 
 Per pair (on a sample of pairs): `mad` = mean absolute difference blur vs sharp in 8-bit code units, and
 `grad_ratio` = gradient energy of the blurry frame / gradient energy of the sharp frame (grey, finite differences;
-1.0 = no blur, smaller = blurrier).
+1.0 = no blur, smaller = blurrier). The quality columns (every pair, no image read) are summarised by
+synth.quality_report: quality_hist.png, worst_pairs.csv, and the worst pairs at the end of the contact sheet.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import csv
 import io
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..common.atomic import write_bytes, write_text
 from ..common.images import read_image
-from .manifest import read_manifest, resolve
+from .manifest import read_manifest, read_sidecar, resolve
 
 STAT_COLUMNS = ["clip_id", "split", "pair_idx", "mad", "grad_ratio"]
 
@@ -43,12 +45,14 @@ def sample_rows(rows: list[dict], max_pairs: int) -> list[dict]:
     return [rows[i] for i in sorted(set(idx))]
 
 
-def contact_sheet(manifest: Path, rows: list[dict], n: int = 8, width: int = 320) -> np.ndarray:
-    """Rows of [blur | sharp] thumbnails (8-bit), for up to n evenly spaced pairs."""
+def contact_sheet(manifest: Path, rows: list[dict], n: int = 8, width: int = 320,
+                  extra: Sequence[tuple[dict, str]] = ()) -> np.ndarray:
+    """Rows of [blur | sharp] thumbnails (8-bit), for up to n evenly spaced pairs, then the `extra` (row, note)
+    pairs (the report's worst pairs by self-check) with the note in their label."""
     import cv2
 
     tiles = []
-    for r in sample_rows(rows, n):
+    for r, note in [(r, "") for r in sample_rows(rows, n)] + list(extra):
         pair = []
         for col in ("blur_path", "sharp_path"):
             img = read_image(resolve(manifest, r[col]))
@@ -56,7 +60,8 @@ def contact_sheet(manifest: Path, rows: list[dict], n: int = 8, width: int = 320
                 img = (img.astype(np.float32) / 257.0 + 0.5).astype(np.uint8)
             h = max(1, round(img.shape[0] * width / img.shape[1]))
             pair.append(cv2.resize(img, (width, h), interpolation=cv2.INTER_AREA))
-        label = f"{r['split']}/{r['clip_id']}#{r['pair_idx']}  blur | sharp"
+        px = f"  blur {float(r['blur_px_p50']):.1f}/{float(r['blur_px_p95']):.1f} px" if r.get("blur_px_p50") else ""
+        label = f"{r['split']}/{r['clip_id']}#{r['pair_idx']}{px}" + (f"  {note}" if note else "")
         row = np.concatenate([pair[0], np.full((pair[0].shape[0], 4, 3), 255, np.uint8), pair[1]], axis=1)
         bar = np.zeros((18, row.shape[1], 3), np.uint8)
         cv2.putText(bar, label, (4, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)
@@ -94,8 +99,10 @@ def histogram_png(stats: list[dict]) -> bytes:
 
 
 def make_report(manifest: os.PathLike | str, out: os.PathLike | str | None = None, max_pairs: int = 200,
-                sheet_pairs: int = 8, progress: bool = False) -> dict:
+                sheet_pairs: int = 8, progress: bool = False, worst_pairs: int = 4) -> dict:
     from tqdm import tqdm
+
+    from . import quality_report as qr
 
     manifest = Path(manifest)
     out = Path(out) if out else manifest.parent / f"{manifest.stem}_report"
@@ -131,9 +138,13 @@ def make_report(manifest: os.PathLike | str, out: os.PathLike | str | None = Non
     write_text(out / "splits.csv", sbuf.getvalue())
     from ..common.images import write_image
 
-    write_image(out / "contact_sheet.png", contact_sheet(manifest, rows, sheet_pairs))
+    worst = qr.worst_pairs(rows, worst_pairs)
+    write_image(out / "contact_sheet.png", contact_sheet(manifest, rows, sheet_pairs,
+                                                         extra=[(r, qr.label(r)) for r in worst]))
     write_bytes(out / "blur_hist.png", histogram_png(stats))
-    return {"table": table, "out": out, "sampled": len(stats), "pairs": len(rows)}
+    qr.write_quality(out, rows, worst)
+    quality = qr.format_quality(qr.split_table(rows), read_sidecar(manifest), worst)
+    return {"table": table, "out": out, "sampled": len(stats), "pairs": len(rows), "quality": quality, "worst": worst}
 
 
 def format_table(table: list[dict]) -> str:

@@ -14,10 +14,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from uhdvd_data.common.errors import UserError, file_error
+
+if TYPE_CHECKING:
+    from uhdvd_data.video import VideoWriter
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 VIDEO_OUT_SUFFIXES = (".mp4", ".mkv", ".mov")
@@ -95,7 +99,7 @@ class VideoSink:
     def __init__(self, path: os.PathLike | str, fps: Fraction, codec: str, crf: int | None,
                  audio_from: Path | None):
         self.path, self.fps, self.codec, self.crf, self.audio_from = Path(path), fps, codec, crf, audio_from
-        self.w = None
+        self.w: VideoWriter | None = None
 
     def write(self, stem: str, rgb: np.ndarray) -> None:
         if self.w is None:
@@ -113,13 +117,9 @@ class VideoSink:
             self.w.close()
 
     def abort(self) -> None:
+        """Stop the encoder and remove its temp file; an existing output file is left untouched."""
         if self.w is not None:
-            proc = getattr(self.w, "_proc", None)
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-            tmp = getattr(self.w, "_tmp", None)
-            if tmp is not None and Path(tmp).exists():
-                Path(tmp).unlink()
+            self.w.abort()
 
 
 def open_sink(out: os.PathLike | str, src: Source, codec: str = "libx264", crf: int | None = 18,
