@@ -10,15 +10,7 @@ import pytest
 clipgen = pytest.importorskip("clipgen")
 
 
-def _cli(capsys, *argv):
-    from uhdvd_data.cli import main
-
-    try:
-        rc = main(list(argv))
-    except SystemExit as e:
-        rc = e.code
-    out, err = capsys.readouterr()
-    return rc, out, err
+_cli = pytest.importorskip("clirun").cli
 
 
 @pytest.fixture()

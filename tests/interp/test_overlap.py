@@ -14,6 +14,7 @@ import pytest
 from uhdvd_data.common.stages import OrderedWriter, prefetched
 
 clipgen = pytest.importorskip("clipgen")
+clirun = pytest.importorskip("clirun")
 
 
 def _hashes(root: Path) -> dict:
@@ -66,13 +67,7 @@ def test_ordered_writer_runs_in_order_and_reraises():
         w.close()
 
 
-def _cli(*argv):
-    from uhdvd_data.cli import main
-
-    try:
-        return main(list(argv))
-    except SystemExit as e:
-        return e.code
+_cli = clirun.code
 
 
 @pytest.mark.slow

@@ -11,20 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from clirun import cli
 
-from uhdvd_data.cli import main
 from uhdvd_data.interp.store import FFV1_NAME, InterpClip, InterpClipWriter
 
 ARGS = ["synthesize", "--window", "13", "--no-progress"]
 
 
-def cli(capsys, *argv):
-    try:
-        rc = main(list(argv))
-    except SystemExit as e:
-        rc = e.code
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def hashes(root: Path) -> dict:

@@ -10,6 +10,7 @@ import pytest
 
 pytest.importorskip("uhdvd_data.interp.pipeline")
 clipgen = pytest.importorskip("clipgen")
+clirun = pytest.importorskip("clirun")
 
 
 def _hashes(root: Path) -> dict:
@@ -17,13 +18,7 @@ def _hashes(root: Path) -> dict:
             for p in sorted(root.rglob("*")) if p.is_file() and p.name != "synth.json"}
 
 
-def _cli(*argv):
-    from uhdvd_data.cli import main
-
-    try:
-        return main(list(argv))
-    except SystemExit as e:
-        return e.code
+_cli = clirun.code
 
 
 @pytest.mark.slow

@@ -11,8 +11,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from clirun import cli
 
-from uhdvd_data.cli import main
 from uhdvd_data.synth.manifest import COLUMNS
 from uhdvd_model.data.manifest import read_manifest
 
@@ -20,13 +20,6 @@ FRAMES = ["000001.png", "000002.png", "000003.png"]
 SYNTH_ONLY = ["src_frame", "window", "start_idx", "end_idx", "exposure_s", "crf", "seed", "segment"]
 
 
-def cli(capsys, *argv):
-    try:
-        rc = main(list(argv))
-    except SystemExit as e:
-        rc = e.code
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def img(path: Path, w: int = 24, h: int = 16, seed: int = 0) -> None:

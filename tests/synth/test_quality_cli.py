@@ -15,20 +15,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from clirun import cli
 
-from uhdvd_data.cli import main
 from uhdvd_data.common.images import read_image, write_image
 from uhdvd_data.interp.store import InterpClip
 from uhdvd_data.synth.quality import COLUMNS as QCOLS
-
-
-def cli(capsys, *argv):
-    try:
-        rc = main(list(argv))
-    except SystemExit as e:
-        rc = e.code
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def rows(path="manifests/4krd.csv"):

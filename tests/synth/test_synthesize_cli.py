@@ -11,18 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from clirun import cli
 
-from uhdvd_data.cli import main
 from uhdvd_data.synth.manifest import COLUMNS
-
-
-def cli(capsys, *argv):
-    try:
-        rc = main(list(argv))
-    except SystemExit as e:
-        rc = e.code
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def tree_hashes(*roots):

@@ -76,11 +76,9 @@ def hist_png(rows: list[dict]) -> bytes:
         ax.set_ylabel("pairs")
         if ax.get_legend_handles_labels()[0]:
             ax.legend()
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
-    plt.close(fig)
-    return buf.getvalue()
+    from .report import figure_png
+
+    return figure_png(fig)
 
 
 def label(r: dict) -> str:

@@ -91,6 +91,13 @@ def histogram_png(stats: list[dict]) -> bytes:
     for ax in axes:
         ax.set_ylabel("pairs")
         ax.legend()
+    return figure_png(fig)
+
+
+def figure_png(fig) -> bytes:
+    """A matplotlib figure as PNG bytes (laid out, no software tag: same bytes on every run); closes the figure."""
+    import matplotlib.pyplot as plt
+
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
