@@ -8,7 +8,9 @@ mean (divided by C*H*W), the TV term is not. The released training script comput
 *sum* over the finest output (``sum |x[:, :, :, 1:] - x[:, :, :, :-1]| + sum |x[:, :, 1:] - x[:, :, :-1]|``) with
 weight 3.5e-8, on 512x512 crops. We compute that sum per image (mean over the batch) and scale it to a 512x512 crop
 (``* 512*512 / (H*W)``), so beta weighs the term the same way at any crop size as at the paper's crop. A mean instead
-of a sum (our earlier code) made the term ~1e-6 of the MSE: it did nothing. Contribution measured in docs/bench_train.md.
+of a sum (our earlier code) made the term ~1e-6 of the MSE: it did nothing; at the released 3.5e-8 or the paper's 1e-7
+the sum moves the loss minimum away from the ground truth on 4K crops, hence the default 5e-9 (TrainConfig;
+measurements in docs/bench_train.md).
 """
 
 from __future__ import annotations
