@@ -22,7 +22,8 @@ _cli = clirun.code
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("method, extra", [("blend", []), ("dis", ["--saturation", "0.8"])])
+@pytest.mark.parametrize("method, extra", [("blend", []), ("dis", ["--saturation", "0.8"]),
+                                           ("blend", ["--window", "3:9"])])
 def test_build_equals_interpolate_then_synthesize(in_tmp, method, extra):
     """build keeps frames on the interpolation device and averages them there (fused.device_average): still the
     same bytes as the two-step path, which averages the PNG frames on the host."""
@@ -30,7 +31,7 @@ def test_build_equals_interpolate_then_synthesize(in_tmp, method, extra):
     raw.mkdir()
     shutil.copy(clipgen.make_clip(size=(96, 64), frames=5), raw / "plain.mp4")
     shutil.copy(clipgen.scene_cut_clip(size=(96, 64), frames_each=4), raw / "cut.mp4")
-    opts = ["--window", "9", "--noise", "0.001,0.001", "--no-progress", *extra]
+    opts = ["--window", "9", "--noise", "0.001,0.001", "--no-progress", *extra]  # a later --window wins
     assert _cli("interpolate", "raw", "--fps", "480", "--method", method, "--device", "cpu") == 0
     assert _cli("synthesize", *opts) == 0
     two_step = _hashes(in_tmp / "dataset")
@@ -41,3 +42,16 @@ def test_build_equals_interpolate_then_synthesize(in_tmp, method, extra):
     assert _hashes(in_tmp / "fused") == two_step
     fused_manifest = (in_tmp / "fused_manifests/4krd.csv").read_bytes()
     assert fused_manifest == manifest.replace(b"../dataset/", b"../fused/")
+    if "3:9" in extra:  # windows drawn per pair from the odd sizes 3..9, recorded, the same in both paths
+        import csv
+
+        sizes = [int(r["window"]) for r in csv.DictReader(open(in_tmp / "manifests/4krd.csv"))]
+        assert set(sizes) <= {3, 5, 7, 9} and len(set(sizes)) > 1
+
+
+def test_window_range_is_checked_before_any_work(in_tmp, capsys):
+    from clirun import cli
+
+    for bad, msg in (("9:3", "start is larger than its end"), ("4:9", "odd number"), ("x", "odd number or a range")):
+        rc, out, err = cli(capsys, "synthesize", "--window", bad, "--no-progress")
+        assert rc == 2 and msg in err and len(err.strip().splitlines()) == 1, (bad, err)

@@ -17,7 +17,8 @@ def add_synth_options(p: argparse.ArgumentParser) -> None:
 
     add_space_option(g)
     g.add_argument("--manifest", default="manifests/4krd.csv", help="manifest CSV (default: manifests/4krd.csv)")
-    g.add_argument("--window", type=int, default=13, help="frames averaged per blurry frame, odd (default: 13)")
+    g.add_argument("--window", default="13", help="frames averaged per blurry frame, odd (default: 13); A:B draws an "
+                   "odd window per pair from A..B (seeded; recorded in the manifest's window column)")
     g.add_argument("--center", choices=["captured", "any"], default="captured",
                    help="centre windows on captured source frames (default) or tile every segment")
     g.add_argument("--stride", type=int, default=None,
@@ -53,9 +54,11 @@ def add_synth_options(p: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace):
     from ..synth.dataset import SynthConfig
+    from ..synth.windows import parse_window
 
+    lo, hi = parse_window(args.window)
     return SynthConfig(
-        window=args.window, center=args.center, stride=args.stride, crf=args.crf, crf_lut=args.crf_lut,
+        window=hi, window_min=lo, center=args.center, stride=args.stride, crf=args.crf, crf_lut=args.crf_lut,
         saturation=args.saturation, noise=args.noise, jpeg_quality=args.jpeg_quality, image_format=args.image_format,
         quality=args.quality, seed=args.seed, split_ratio=args.split_ratio, val_ratio=args.val_ratio,
         splits_file=args.splits, measure_quality=not args.no_quality, min_check_psnr=args.min_check_psnr,

@@ -36,7 +36,7 @@ from .blur import WindowAverager, sharp_output
 from .crf import Codec, Transfer, get_transfer
 from .output import clean_leftovers, finish_manifest, shard_manifest_path
 from .realism import add_noise, jpeg_roundtrip, pair_rng, parse_noise
-from .windows import Layout, Window, check_window, layout
+from .windows import Layout, Window, check_window, layout, vary
 
 if TYPE_CHECKING:
     from ..cluster.runner import ClusterRunner
@@ -47,7 +47,8 @@ IMAGE_PATTERN = "{:06d}"
 
 @dataclass
 class SynthConfig:
-    window: int = 13
+    window: int = 13  # frames averaged; with window_min, the largest of the range (windows are laid out at it)
+    window_min: int | None = None  # --window A:B: each pair's window is drawn from the odd sizes A..B (seeded)
     center: str = "captured"
     stride: int | None = None
     crf: str = "srgb"
@@ -73,6 +74,10 @@ class SynthConfig:
     def prepare(self) -> Transfer:
         """Validate every option up front (before anything is written); returns the transfer curve."""
         check_window(self.window)
+        if self.window_min is not None:
+            check_window(self.window_min)
+            if self.window_min > self.window:
+                raise UserError(f"--window {self.window_min}:{self.window}: the range's start is larger than its end")
         if self.center not in ("captured", "any"):
             raise UserError(f"--center must be 'captured' or 'any' (got {self.center!r})")
         if self.stride is not None and self.stride < 1:
@@ -96,8 +101,9 @@ class SynthConfig:
 
     def pixel_settings(self) -> dict:
         """Everything that changes the images of a pair (for the per-clip fingerprint)."""
-        return {k: getattr(self, k) for k in ("window", "center", "stride", "crf_name", "crf_lut_sha256", "saturation",
-                                               "noise_canonical", "jpeg_quality", "image_format", "quality", "seed")}
+        return {k: getattr(self, k) for k in ("window", "window_min", "center", "stride", "crf_name", "crf_lut_sha256",
+                                               "saturation", "noise_canonical", "jpeg_quality", "image_format",
+                                               "quality", "seed")}
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -238,6 +244,8 @@ def make_row(plan: ClipPlan, cfg: SynthConfig, w: Window, hashes: tuple[str, str
 def plan_clip(folder: Path, split: str, out_root: Path, cfg: SynthConfig) -> ClipPlan:
     clip = InterpClip(folder)
     lay = layout([r.src_index for r in clip.rows], [r.segment for r in clip.rows], cfg.window, cfg.center, cfg.stride)
+    if cfg.window_min is not None:
+        lay.windows = [vary(w, cfg.window_min, cfg.seed, clip.clip_id) for w in lay.windows]
     ident = {
         "clip_json_sha256": sha256_file(folder / "clip.json"),
         "frames_csv_sha256": sha256_file(folder / "frames.csv"),

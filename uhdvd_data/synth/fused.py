@@ -35,7 +35,7 @@ from .dataset import (
     write_marker,
 )
 from .output import clean_leftovers, finish_manifest, shard_manifest_path
-from .windows import Window, layout
+from .windows import Window, layout, vary
 
 if TYPE_CHECKING:
     from ..cluster.runner import ClusterRunner
@@ -90,19 +90,24 @@ class StreamWindows:
         self.emitted += 1
         return w
 
-    def average(self, codec: Codec, saturation: float | None) -> tuple[np.ndarray, np.ndarray]:
-        """(mean in linear light, centre frame) of the ring, on the host. Frames on the interpolation device
+    def frames_of(self, w: Window) -> list:
+        """The ring's frames that window `w` averages (all of them unless --window A:B shrank it)."""
+        first = self.ring[0][0].index
+        return [f for _, f, _ in list(self.ring)[w.start - first:w.end - first + 1]]
+
+    def average(self, codec: Codec, saturation: float | None, w: Window) -> tuple[np.ndarray, np.ndarray]:
+        """(mean in linear light, centre frame) of window `w`'s frames, on the host. Frames on the interpolation device
         (DeviceFrame) are averaged there with the same table and float operations in the same order: bit-identical,
         and only the mean and the centre frame cross to the host."""
-        first = self.ring[0][1]
-        if not isinstance(first, np.ndarray):
-            return device_average([f.codes for _, f, _ in self.ring], codec, saturation), \
-                self.ring[self.half][1].numpy()
-        acc = np.zeros(first.shape, dtype=codec.acc_dtype)
-        for _, rgb, _ in self.ring:
+        frames = self.frames_of(w)
+        centre = self.ring[self.half][1]
+        if not isinstance(frames[0], np.ndarray):
+            return device_average([f.codes for f in frames], codec, saturation), centre.numpy()
+        acc = np.zeros(frames[0].shape, dtype=codec.acc_dtype)
+        for rgb in frames:
             np.add(acc, apply_saturation(codec.to_linear(rgb), saturation), out=acc)
-        acc *= acc.dtype.type(1.0 / len(self.ring))
-        return acc, self.ring[self.half][1]
+        acc *= acc.dtype.type(1.0 / len(frames))
+        return acc, centre
 
 
 def device_average(frames: list, codec: Codec, saturation: float | None) -> np.ndarray:
@@ -204,19 +209,24 @@ def build_clip(video: Path, split: str, out_root: Path, cfg: SynthConfig, tf, in
         w = sw.push(row, rgb)
         if w is None:
             continue
+        if cfg.window_min is not None:
+            w = vary(w, cfg.window_min, cfg.seed, clip_id)
         emitted.append(w)
         if sq:
             sq.target(w, sw.ring[sw.half][1])
-        first, last = (quality_run.host(f) for f in (sw.ring[0][1], sw.ring[-1][1]))
+        own = sw.frames_of(w)
+        first, last = (quality_run.host(f) for f in (own[0], own[-1]))
         blur_of[w.pair_idx] = blur_px(first, last)  # the window's ends: two copies to the host per pair
         bp, sp = pair_paths(plan, w, cfg.image_format)
         if bp.is_file() and sp.is_file():
             results[w.pair_idx] = (sha256_file(bp), sha256_file(sp))
         else:
-            mean, sharp = sw.average(codec, cfg.saturation)
+            mean, sharp = sw.average(codec, cfg.saturation, w)
             results[w.pair_idx] = finisher(plan, w, mean, sharp)
     plan.meta = dict(meta)  # the interpolator completes meta (segments, ...) once the stream is exhausted
     lay = layout(src_index, seg_ids, cfg.window, cfg.center, cfg.stride)
+    if cfg.window_min is not None:
+        lay.windows = [vary(w, cfg.window_min, cfg.seed, clip_id) for w in lay.windows]
     if lay.windows != emitted:  # the two paths must agree on the layout
         raise RuntimeError(f"{clip_id}: streaming window layout differs from windows.layout")
     plan.windows, plan.layout = lay.windows, lay

@@ -45,6 +45,33 @@ def check_window(window: int) -> None:
         raise UserError(f"--window must be an odd number >= 1 (got {window}): the sharp frame is the window's centre")
 
 
+def parse_window(text: str | int) -> tuple[int | None, int]:
+    """`--window N` -> (None, N); `--window A:B` -> (A, B): an odd window drawn per pair from A..B."""
+    s = str(text).strip()
+    try:
+        lo, hi = (int(x) for x in s.split(":")) if ":" in s else (None, int(s))
+    except ValueError:
+        raise UserError(f"--window must be an odd number or a range A:B of odd numbers (got {s!r})") from None
+    check_window(hi)
+    if lo is not None:
+        check_window(lo)
+        if lo > hi:
+            raise UserError(f"--window {s}: the range's start is larger than its end")
+    return lo, hi
+
+
+def vary(w: Window, lo: int, seed: int, clip_id: str) -> Window:
+    """`w` (laid out at the largest size) shrunk around its centre to an odd size drawn from lo..its size, seeded by
+    (seed, clip, pair): the same in every run, shard, cluster task and in `build`'s stream."""
+    import hashlib
+
+    full = w.end - w.start + 1
+    sizes = list(range(lo, full + 1, 2))
+    pick = int.from_bytes(hashlib.sha256(f"{seed}:{clip_id}:{w.pair_idx}".encode()).digest()[:8], "big")
+    half = sizes[pick % len(sizes)] // 2
+    return Window(w.pair_idx, w.center - half, w.center + half, w.center, w.src_frame, w.segment)
+
+
 def segments_of(seg_ids: Sequence[int]) -> list[tuple[int, int]]:
     """(first, last) index of each run of equal segment ids."""
     out: list[tuple[int, int]] = []
