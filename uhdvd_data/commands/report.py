@@ -11,6 +11,9 @@ HELP = ("Summarise a dataset manifest: per-split counts, blur and quality statis
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help=HELP, description=HELP)
     p.add_argument("manifest", help="manifest CSV, e.g. manifests/4krd.csv")
+    p.add_argument("compare", nargs="*", metavar="OTHER",
+                   help="more manifests (e.g. an imported GoPro one) whose distributions are overlaid on this one's in "
+                   "compare_hist.png")
     p.add_argument("--out", default=None, help="report folder (default: <manifest folder>/<name>_report/)")
     p.add_argument("--max-pairs", type=int, default=200, help="pairs sampled for statistics (default: 200)")
     p.add_argument("--sheet-pairs", type=int, default=8, help="pairs on the contact sheet (default: 8)")
@@ -29,4 +32,12 @@ def run(args: argparse.Namespace) -> int:
     print(r["quality"])
     print(f"statistics on {r['sampled']} of {r['pairs']} pairs; wrote {r['out']}/"
           "{splits.csv, pair_stats.csv, contact_sheet.png, blur_hist.png, quality_hist.png, worst_pairs.csv}")
+    if args.compare:
+        from ..synth.report import compare_manifests
+
+        for t in compare_manifests([args.manifest, *args.compare], r["out"], args.max_pairs, not args.no_progress):
+            px = "n/a" if t["blur_px_p50_median"] is None else f"{t['blur_px_p50_median']:.2f} px"
+            print(f"compare {t['manifest']}: {t['sampled']} pairs sampled, median |blur-sharp| {t['mad_median']:.2f}, "
+                  f"gradient ratio {t['grad_ratio_median']:.3f}, blur length p50 {px}")
+        print(f"wrote {r['out']}/compare_hist.png")
     return 0

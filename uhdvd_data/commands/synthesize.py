@@ -19,6 +19,9 @@ def add_synth_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--manifest", default="manifests/4krd.csv", help="manifest CSV (default: manifests/4krd.csv)")
     g.add_argument("--window", default="13", help="frames averaged per blurry frame, odd (default: 13); A:B draws an "
                    "odd window per pair from A..B (seeded; recorded in the manifest's window column)")
+    g.add_argument("--blur-px", default=None, metavar="LO:HI",
+                   help="per pair, draw only among the odd window sizes (A..B of --window, or 1..--window) whose "
+                   "blur_px_p50 is within LO..HI pixels; pairs where none is are skipped and counted")
     g.add_argument("--center", choices=["captured", "any"], default="captured",
                    help="centre windows on captured source frames (default) or tile every segment")
     g.add_argument("--stride", type=int, default=None,
@@ -54,11 +57,11 @@ def add_synth_options(p: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace):
     from ..synth.dataset import SynthConfig
-    from ..synth.windows import parse_window
+    from ..synth.windows import parse_blur_px, parse_window
 
     lo, hi = parse_window(args.window)
     return SynthConfig(
-        window=hi, window_min=lo, center=args.center, stride=args.stride, crf=args.crf, crf_lut=args.crf_lut,
+        window=hi, window_min=lo, blur_px=parse_blur_px(args.blur_px), center=args.center, stride=args.stride, crf=args.crf, crf_lut=args.crf_lut,
         saturation=args.saturation, noise=args.noise, jpeg_quality=args.jpeg_quality, image_format=args.image_format,
         quality=args.quality, seed=args.seed, split_ratio=args.split_ratio, val_ratio=args.val_ratio,
         splits_file=args.splits, measure_quality=not args.no_quality, min_check_psnr=args.min_check_psnr,
@@ -115,7 +118,9 @@ def print_summary(summary: dict, args: argparse.Namespace) -> None:
     (by reason) and pairs without a self-check (by reason)."""
     sk = summary["skipped"]
     line = (f"{summary['pairs']} pairs from {summary['clips']} clip(s) -> {summary['manifest']} "
-            f"(skipped windows: {sk['boundary']} at clip ends, {sk['cut']} at scene cuts")
+            f"(skipped windows: {sk['boundary']} at clip ends, {sk['cut']} at scene cuts"
+            + (f", {sk.get('blur_px', 0)} with no window size giving a blur of {args.blur_px} px" if args.blur_px
+               else ""))
     if args.min_check_psnr is not None or args.min_sharpness is not None:
         line += (f"; dropped pairs: {sk.get('low_check_psnr', 0)} with check_psnr < {args.min_check_psnr} dB, "
                  f"{sk.get('low_sharpness', 0)} with target_sharpness < {args.min_sharpness}")

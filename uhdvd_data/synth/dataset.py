@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -36,7 +37,7 @@ from .blur import WindowAverager, sharp_output
 from .crf import Codec, Transfer, get_transfer
 from .output import clean_leftovers, finish_manifest, shard_manifest_path
 from .realism import add_noise, jpeg_roundtrip, pair_rng, parse_noise
-from .windows import Layout, Window, check_window, layout, vary
+from .windows import Layout, Window, check_window, layout, shrunk, vary
 
 if TYPE_CHECKING:
     from ..cluster.runner import ClusterRunner
@@ -49,6 +50,7 @@ IMAGE_PATTERN = "{:06d}"
 class SynthConfig:
     window: int = 13  # frames averaged; with window_min, the largest of the range (windows are laid out at it)
     window_min: int | None = None  # --window A:B: each pair's window is drawn from the odd sizes A..B (seeded)
+    blur_px: tuple | None = None  # --blur-px LO:HI: only sizes whose blur_px_p50 is within [LO, HI]; none: skipped
     center: str = "captured"
     stride: int | None = None
     crf: str = "srgb"
@@ -101,7 +103,8 @@ class SynthConfig:
 
     def pixel_settings(self) -> dict:
         """Everything that changes the images of a pair (for the per-clip fingerprint)."""
-        return {k: getattr(self, k) for k in ("window", "window_min", "center", "stride", "crf_name", "crf_lut_sha256",
+        return {k: getattr(self, k) for k in ("window", "window_min", "blur_px", "center", "stride", "crf_name",
+                                               "crf_lut_sha256",
                                                "saturation", "noise_canonical", "jpeg_quality", "image_format",
                                                "quality", "seed")}
 
@@ -178,6 +181,7 @@ def write_marker(plan: ClipPlan, complete: bool) -> None:
         marker["windows"] = [[w.pair_idx, w.start, w.end, w.center, w.src_frame, w.segment] for w in plan.windows]
         marker["skipped_boundary"] = plan.layout.skipped_boundary
         marker["skipped_cut"] = plan.layout.skipped_cut
+        marker["skipped_blur"] = plan.layout.skipped_blur
         marker.update(plan.extra)
     write_text(plan.out_dir / MARKER, json.dumps(marker, indent=1, sort_keys=True) + "\n")
 
@@ -241,11 +245,36 @@ def make_row(plan: ClipPlan, cfg: SynthConfig, w: Window, hashes: tuple[str, str
 
 # ---------------------------------------------------------------- two-step path (interp/ on disk)
 
+def choose_window(w: Window, cfg: SynthConfig, clip_id: str, frame_of: Callable[[int], np.ndarray]) -> Window | None:
+    """The window pair `w` uses (laid out at --window's largest size): `--window A:B` draws its odd size (seeded);
+    `--blur-px LO:HI` keeps only the sizes whose blur_px_p50, measured on the size's end frames (`frame_of(index)`,
+    RGB), is within [LO, HI]. None: no size fits (the pair is skipped)."""
+    if cfg.window_min is None and cfg.blur_px is None:
+        return w
+    allowed = None
+    if cfg.blur_px is not None:
+        from .blurpx import blur_px
+
+        def allowed(size: int) -> bool:
+            s = shrunk(w, size)
+            return cfg.blur_px[0] <= blur_px(frame_of(s.start), frame_of(s.end))[0] <= cfg.blur_px[1]
+    return vary(w, cfg.window_min or 1, cfg.seed, clip_id, allowed)
+
+
+def steer(lay: Layout, cfg: SynthConfig, clip_id: str, frame_of: Callable[[int], np.ndarray]) -> Layout:
+    """`lay` with each window chosen by choose_window; windows without a fitting size counted in skipped_blur."""
+    if cfg.window_min is None and cfg.blur_px is None:
+        return lay
+    chosen = [choose_window(w, cfg, clip_id, frame_of) for w in lay.windows]
+    return dataclasses.replace(lay, windows=[w for w in chosen if w is not None],
+                               skipped_blur=sum(w is None for w in chosen))
+
+
 def plan_clip(folder: Path, split: str, out_root: Path, cfg: SynthConfig) -> ClipPlan:
     clip = InterpClip(folder)
     lay = layout([r.src_index for r in clip.rows], [r.segment for r in clip.rows], cfg.window, cfg.center, cfg.stride)
-    if cfg.window_min is not None:
-        lay.windows = [vary(w, cfg.window_min, cfg.seed, clip.clip_id) for w in lay.windows]
+    lay = steer(lay, cfg, clip.clip_id, functools.lru_cache(maxsize=32)(clip.read))
+    clip.close()
     ident = {
         "clip_json_sha256": sha256_file(folder / "clip.json"),
         "frames_csv_sha256": sha256_file(folder / "frames.csv"),
@@ -369,6 +398,12 @@ def assign(clip_ids: list[str], cfg: SynthConfig) -> dict[str, str]:
 
 
 def no_window_error(cfg: SynthConfig, plans: Sequence[ClipPlan]) -> UserError:
+    by_blur = sum(getattr(p.layout, "skipped_blur", 0) for p in plans if p.layout is not None)
+    if by_blur:
+        lo, hi = cfg.blur_px
+        return UserError(f"--blur-px {lo:g}:{hi:g}: no window size gives a median blur in that range in any of the "
+                         f"{by_blur} place(s) a window fits (blur_px_p50 of each pair is in the manifest when run "
+                         f"without --blur-px); widen the range or allow more sizes with --window A:B")
     longest = max((p.layout.longest_segment for p in plans), default=0)
     how = (f" (windows centred on captured frames need {cfg.window // 2} frames either side within one scene segment)"
            if cfg.center == "captured" else "")

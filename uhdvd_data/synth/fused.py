@@ -7,6 +7,7 @@ two-step `WindowAverager` does, so both paths give bit-identical images and iden
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections import deque
@@ -27,6 +28,7 @@ from .dataset import (
     PairFinisher,
     SynthConfig,
     assign,
+    choose_window,
     fingerprint,
     make_row,
     no_window_error,
@@ -35,7 +37,7 @@ from .dataset import (
     write_marker,
 )
 from .output import clean_leftovers, finish_manifest, shard_manifest_path
-from .windows import Window, layout, vary
+from .windows import Window, layout
 
 if TYPE_CHECKING:
     from ..cluster.runner import ClusterRunner
@@ -149,7 +151,8 @@ def _reuse_complete(plan: ClipPlan, cfg: SynthConfig) -> list[dict] | None:
     drops = quality_run.dropped(plan, cfg)  # their images were removed: not needed
     plan.meta = marker["meta"]
     plan.windows = [Window(*w) for w in marker["windows"]]
-    plan.layout = Layout(plan.windows, marker["skipped_boundary"], marker["skipped_cut"])
+    plan.layout = Layout(plan.windows, marker["skipped_boundary"], marker["skipped_cut"],
+                         skipped_blur=marker.get("skipped_blur", 0))
     width, height, bits = marker["geometry"]
     rows = []
     for w in (w for w in plan.windows if w.pair_idx not in drops):
@@ -186,7 +189,8 @@ def build_clip(video: Path, split: str, out_root: Path, cfg: SynthConfig, tf, in
     src_index, seg_ids = [], []
     results: dict[int, tuple[str, str]] = {}
     blur_of: dict[int, tuple[float, float]] = {}
-    emitted: list[Window] = []
+    laid: list[Window] = []  # windows at the full --window size, as windows.layout places them
+    emitted: list[Window] = []  # the windows used (--window A:B / --blur-px choose their size)
     total = meta.get("n_frames")
     for row, rgb in tqdm(frames, desc=f"build {clip_id}", unit="frame", total=total, disable=not show_progress):
         if progress is not None:
@@ -209,8 +213,11 @@ def build_clip(video: Path, split: str, out_root: Path, cfg: SynthConfig, tf, in
         w = sw.push(row, rgb)
         if w is None:
             continue
-        if cfg.window_min is not None:
-            w = vary(w, cfg.window_min, cfg.seed, clip_id)
+        laid.append(w)
+        first_index = sw.ring[0][0].index
+        w = choose_window(w, cfg, clip_id, lambda i, f0=first_index: quality_run.host(sw.ring[i - f0][1]))
+        if w is None:  # --blur-px: no size fits
+            continue
         emitted.append(w)
         if sq:
             sq.target(w, sw.ring[sw.half][1])
@@ -225,10 +232,9 @@ def build_clip(video: Path, split: str, out_root: Path, cfg: SynthConfig, tf, in
             results[w.pair_idx] = finisher(plan, w, mean, sharp)
     plan.meta = dict(meta)  # the interpolator completes meta (segments, ...) once the stream is exhausted
     lay = layout(src_index, seg_ids, cfg.window, cfg.center, cfg.stride)
-    if cfg.window_min is not None:
-        lay.windows = [vary(w, cfg.window_min, cfg.seed, clip_id) for w in lay.windows]
-    if lay.windows != emitted:  # the two paths must agree on the layout
+    if lay.windows != laid:  # the two paths must agree on the layout
         raise RuntimeError(f"{clip_id}: streaming window layout differs from windows.layout")
+    lay = dataclasses.replace(lay, windows=emitted, skipped_blur=len(laid) - len(emitted))
     plan.windows, plan.layout = lay.windows, lay
     bits = 16 if dtype == np.uint16 else 8
     if lay.windows:

@@ -66,6 +66,7 @@ def finish_manifest(manifest_out: Path, rows: list[dict], plans: list, tool: str
     skipped = {
         "boundary": sum(p.layout.skipped_boundary for p in plans),
         "cut": sum(p.layout.skipped_cut for p in plans),
+        "blur_px": sum(getattr(p.layout, "skipped_blur", 0) for p in plans),
         "clips_without_windows": sorted(p.clip_id for p in plans if not p.windows),
         "low_check_psnr": int(dropped.get("check_psnr", 0)),
         "low_sharpness": int(dropped.get("sharpness", 0)),

@@ -105,10 +105,61 @@ def figure_png(fig) -> bytes:
     return buf.getvalue()
 
 
-def make_report(manifest: os.PathLike | str, out: os.PathLike | str | None = None, max_pairs: int = 200,
-                sheet_pairs: int = 8, progress: bool = False, worst_pairs: int = 4) -> dict:
+def sample_stats(manifest: Path, rows: list[dict], max_pairs: int, progress: bool = False) -> list[dict]:
+    """pair_stats of up to max_pairs evenly spaced pairs (with their blur_px_p50 when the manifest has it)."""
     from tqdm import tqdm
 
+    stats = []
+    for r in tqdm(sample_rows(rows, max_pairs), desc=f"report {manifest.name}", unit="pair", disable=not progress):
+        mad, gr = pair_stats(read_image(resolve(manifest, r["blur_path"])), read_image(resolve(manifest, r["sharp_path"])))
+        stats.append({"clip_id": r["clip_id"], "split": r["split"], "pair_idx": r["pair_idx"], "mad": mad, "grad_ratio": gr,
+                      "blur_px_p50": float(r["blur_px_p50"]) if r.get("blur_px_p50") else None})
+    return stats
+
+
+def compare_png(samples: dict[str, list[dict]]) -> bytes:
+    """Overlaid distributions of several manifests (all splits pooled): blur vs sharp difference, gradient energy
+    ratio, and the blur length in pixels where a manifest has it (imported datasets do not)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = [("mad", "mean |blur - sharp| (8-bit levels)"), ("grad_ratio", "gradient energy ratio blur/sharp"),
+            ("blur_px_p50", "blur length p50 (px)")]
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.4))
+    for ax, (key, label) in zip(axes, keys):
+        for name, ss in samples.items():
+            vals = [s[key] for s in ss if s.get(key) is not None]
+            if vals:
+                ax.hist(vals, bins=30, alpha=0.5, density=True, label=f"{name} ({len(vals)})")
+        ax.set_xlabel(label)
+        ax.set_ylabel("share of pairs")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+    return figure_png(fig)
+
+
+def compare_manifests(manifests: list[os.PathLike | str], out: os.PathLike | str, max_pairs: int = 200,
+                      progress: bool = False) -> list[dict]:
+    """`report A.csv B.csv ...`: compare_hist.png in `out` and one summary row per manifest (medians)."""
+    samples, table = {}, []
+    for m in manifests:
+        m = Path(m)
+        ss = sample_stats(m, read_manifest(m), max_pairs, progress)
+        name = m.stem if m.stem not in samples else str(m)
+        samples[name] = ss
+        px = [s["blur_px_p50"] for s in ss if s["blur_px_p50"] is not None]
+        table.append({"manifest": name, "sampled": len(ss),
+                      "mad_median": float(np.median([s["mad"] for s in ss])) if ss else float("nan"),
+                      "grad_ratio_median": float(np.median([s["grad_ratio"] for s in ss])) if ss else float("nan"),
+                      "blur_px_p50_median": float(np.median(px)) if px else None})
+    write_bytes(Path(out) / "compare_hist.png", compare_png(samples))
+    return table
+
+
+def make_report(manifest: os.PathLike | str, out: os.PathLike | str | None = None, max_pairs: int = 200,
+                sheet_pairs: int = 8, progress: bool = False, worst_pairs: int = 4) -> dict:
     from . import quality_report as qr
 
     manifest = Path(manifest)
@@ -118,10 +169,7 @@ def make_report(manifest: os.PathLike | str, out: os.PathLike | str | None = Non
     for r in rows:
         counts[r["split"]]["clips"].add(r["clip_id"])
         counts[r["split"]]["pairs"] += 1
-    stats = []
-    for r in tqdm(sample_rows(rows, max_pairs), desc="report", unit="pair", disable=not progress):
-        mad, gr = pair_stats(read_image(resolve(manifest, r["blur_path"])), read_image(resolve(manifest, r["sharp_path"])))
-        stats.append({"clip_id": r["clip_id"], "split": r["split"], "pair_idx": r["pair_idx"], "mad": mad, "grad_ratio": gr})
+    stats = sample_stats(manifest, rows, max_pairs, progress)
     table = []
     for split in sorted(counts, key=lambda s: ("train", "val", "test").index(s) if s in ("train", "val", "test") else 9):
         ss = [s for s in stats if s["split"] == split]

@@ -34,6 +34,7 @@ class Layout:
     skipped_boundary: int = 0
     skipped_cut: int = 0
     longest_segment: int = 0
+    skipped_blur: int = 0  # --blur-px: windows where no allowed size gives a blur length in range
 
     @property
     def skipped(self) -> int:
@@ -60,16 +61,36 @@ def parse_window(text: str | int) -> tuple[int | None, int]:
     return lo, hi
 
 
-def vary(w: Window, lo: int, seed: int, clip_id: str) -> Window:
+def shrunk(w: Window, size: int) -> Window:
+    """`w` shrunk around its centre to `size` (odd) frames."""
+    return Window(w.pair_idx, w.center - size // 2, w.center + size // 2, w.center, w.src_frame, w.segment)
+
+
+def vary(w: Window, lo: int, seed: int, clip_id: str, allowed=None) -> Window | None:
     """`w` (laid out at the largest size) shrunk around its centre to an odd size drawn from lo..its size, seeded by
-    (seed, clip, pair): the same in every run, shard, cluster task and in `build`'s stream."""
+    (seed, clip, pair): the same in every run, shard, cluster task and in `build`'s stream. `allowed(size)` (--blur-px)
+    restricts the draw; None when no size is allowed."""
     import hashlib
 
     full = w.end - w.start + 1
-    sizes = list(range(lo, full + 1, 2))
+    sizes = [s for s in range(lo, full + 1, 2) if allowed is None or allowed(s)]
+    if not sizes:
+        return None
     pick = int.from_bytes(hashlib.sha256(f"{seed}:{clip_id}:{w.pair_idx}".encode()).digest()[:8], "big")
-    half = sizes[pick % len(sizes)] // 2
-    return Window(w.pair_idx, w.center - half, w.center + half, w.center, w.src_frame, w.segment)
+    return shrunk(w, sizes[pick % len(sizes)])
+
+
+def parse_blur_px(text: str | None) -> tuple[float, float] | None:
+    """`--blur-px LO:HI` -> (LO, HI) in pixels (blur_px_p50), checked."""
+    if text is None:
+        return None
+    try:
+        lo, hi = (float(x) for x in str(text).split(":"))
+    except ValueError:
+        raise UserError(f"--blur-px must be LO:HI in pixels, e.g. 4:20 (got {text!r})") from None
+    if lo < 0 or hi < lo:
+        raise UserError(f"--blur-px {text}: needs 0 <= LO <= HI")
+    return lo, hi
 
 
 def segments_of(seg_ids: Sequence[int]) -> list[tuple[int, int]]:
