@@ -56,7 +56,7 @@ def add_synth_options(p: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace):
-    from ..synth.dataset import SynthConfig
+    from ..synth.config import SynthConfig
     from ..synth.windows import parse_blur_px, parse_window
 
     lo, hi = parse_window(args.window)

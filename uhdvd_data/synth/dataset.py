@@ -10,7 +10,6 @@ rerunning with different settings into the same folder is refused unless --overw
 
 from __future__ import annotations
 
-import dataclasses
 import errno
 import functools
 import hashlib
@@ -34,82 +33,18 @@ from ..common.images import encode_image
 from ..interp.store import InterpClip
 from . import quality_run
 from .blur import WindowAverager, sharp_output
-from .crf import Codec, Transfer, get_transfer
+from .config import SynthConfig
+from .crf import Codec, Transfer
 from .output import clean_leftovers, finish_manifest, shard_manifest_path
 from .realism import add_noise, jpeg_roundtrip, pair_rng, parse_noise
-from .windows import Layout, Window, check_window, layout, shrunk, vary
+from .steer import steer
+from .windows import Layout, Window, layout
 
 if TYPE_CHECKING:
     from ..cluster.runner import ClusterRunner
 
 MARKER = "synth.json"
 IMAGE_PATTERN = "{:06d}"
-
-
-@dataclass
-class SynthConfig:
-    window: int = 13  # frames averaged; with window_min, the largest of the range (windows are laid out at it)
-    window_min: int | None = None  # --window A:B: each pair's window is drawn from the odd sizes A..B (seeded)
-    blur_px: tuple | None = None  # --blur-px LO:HI: only sizes whose blur_px_p50 is within [LO, HI]; none: skipped
-    center: str = "captured"
-    stride: int | None = None
-    crf: str = "srgb"
-    crf_lut: str | None = None
-    saturation: float | None = None
-    noise: str | None = None
-    jpeg_quality: int | None = None
-    image_format: str = "png"
-    quality: int = 95
-    seed: int = 0
-    split_ratio: float = 0.9
-    val_ratio: float = 0.0
-    splits_file: str | None = None
-    measure_quality: bool = True  # per-pair quality columns (synth.quality); False (--no-quality): left empty
-    min_check_psnr: float | None = None  # drop pairs whose self-check PSNR is lower (empty checks are kept)
-    min_sharpness: float | None = None  # drop pairs whose target_sharpness (relative to the clip) is lower
-    weights: str | None = None  # network weights for the self-check when the packaged/env ones do not match
-    # filled by prepare()
-    crf_name: str = ""
-    crf_lut_sha256: str | None = None
-    noise_canonical: str = ""
-
-    def prepare(self) -> Transfer:
-        """Validate every option up front (before anything is written); returns the transfer curve."""
-        check_window(self.window)
-        if self.window_min is not None:
-            check_window(self.window_min)
-            if self.window_min > self.window:
-                raise UserError(f"--window {self.window_min}:{self.window}: the range's start is larger than its end")
-        if self.center not in ("captured", "any"):
-            raise UserError(f"--center must be 'captured' or 'any' (got {self.center!r})")
-        if self.stride is not None and self.stride < 1:
-            raise UserError(f"--stride must be >= 1 (got {self.stride})")
-        if self.image_format not in ("png", "jpg"):
-            raise UserError(f"--image-format must be png or jpg (got {self.image_format!r})")
-        if not 1 <= self.quality <= 100:
-            raise UserError(f"--quality must be within 1..100 (got {self.quality})")
-        if self.jpeg_quality is not None and not 1 <= self.jpeg_quality <= 100:
-            raise UserError(f"--jpeg-quality must be within 1..100 (got {self.jpeg_quality})")
-        if self.saturation is not None and not 0 < self.saturation <= 1:
-            raise UserError(f"--saturation must be within (0, 1] (linear level that maps to white; got {self.saturation})")
-        if not self.measure_quality and (self.min_check_psnr is not None or self.min_sharpness is not None):
-            raise UserError("--min-check-psnr / --min-sharpness filter on the quality columns: drop --no-quality")
-        tf = get_transfer(self.crf, self.crf_lut)
-        self.crf_name = tf.name
-        self.crf_lut_sha256 = tf.lut_sha256
-        noise = parse_noise(self.noise)
-        self.noise_canonical = "" if noise is None else str(noise)
-        return tf
-
-    def pixel_settings(self) -> dict:
-        """Everything that changes the images of a pair (for the per-clip fingerprint)."""
-        return {k: getattr(self, k) for k in ("window", "window_min", "blur_px", "center", "stride", "crf_name",
-                                               "crf_lut_sha256",
-                                               "saturation", "noise_canonical", "jpeg_quality", "image_format",
-                                               "quality", "seed")}
-
-    def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
 
 
 @dataclass
@@ -244,31 +179,6 @@ def make_row(plan: ClipPlan, cfg: SynthConfig, w: Window, hashes: tuple[str, str
 
 
 # ---------------------------------------------------------------- two-step path (interp/ on disk)
-
-def choose_window(w: Window, cfg: SynthConfig, clip_id: str, frame_of: Callable[[int], np.ndarray]) -> Window | None:
-    """The window pair `w` uses (laid out at --window's largest size): `--window A:B` draws its odd size (seeded);
-    `--blur-px LO:HI` keeps only the sizes whose blur_px_p50, measured on the size's end frames (`frame_of(index)`,
-    RGB), is within [LO, HI]. None: no size fits (the pair is skipped)."""
-    if cfg.window_min is None and cfg.blur_px is None:
-        return w
-    allowed = None
-    if cfg.blur_px is not None:
-        from .blurpx import blur_px
-
-        def allowed(size: int) -> bool:
-            s = shrunk(w, size)
-            return cfg.blur_px[0] <= blur_px(frame_of(s.start), frame_of(s.end))[0] <= cfg.blur_px[1]
-    return vary(w, cfg.window_min or 1, cfg.seed, clip_id, allowed)
-
-
-def steer(lay: Layout, cfg: SynthConfig, clip_id: str, frame_of: Callable[[int], np.ndarray]) -> Layout:
-    """`lay` with each window chosen by choose_window; windows without a fitting size counted in skipped_blur."""
-    if cfg.window_min is None and cfg.blur_px is None:
-        return lay
-    chosen = [choose_window(w, cfg, clip_id, frame_of) for w in lay.windows]
-    return dataclasses.replace(lay, windows=[w for w in chosen if w is not None],
-                               skipped_blur=sum(w is None for w in chosen))
-
 
 def plan_clip(folder: Path, split: str, out_root: Path, cfg: SynthConfig) -> ClipPlan:
     clip = InterpClip(folder)

@@ -28,7 +28,6 @@ from .dataset import (
     PairFinisher,
     SynthConfig,
     assign,
-    choose_window,
     fingerprint,
     make_row,
     no_window_error,
@@ -37,6 +36,7 @@ from .dataset import (
     write_marker,
 )
 from .output import clean_leftovers, finish_manifest, shard_manifest_path
+from .steer import choose_window
 from .windows import Window, layout
 
 if TYPE_CHECKING:

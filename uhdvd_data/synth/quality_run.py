@@ -34,7 +34,8 @@ from .quality_methods import lazy_method  # noqa: F401  (build's method: fused.p
 
 if TYPE_CHECKING:
     from ..interp.store import FrameRow
-    from .dataset import ClipPlan, SynthConfig
+    from .config import SynthConfig
+    from .dataset import ClipPlan
     from .windows import Window
 
 CHUNK = 48
