@@ -50,10 +50,6 @@ def to_codes(x: torch.Tensor, dtype: np.dtype) -> torch.Tensor:
     return a
 
 
-def to_numpy(x: torch.Tensor, dtype: np.dtype) -> np.ndarray:
-    return codes_to_numpy(to_codes(x, dtype), dtype)
-
-
 def codes_to_numpy(codes: torch.Tensor, dtype: np.dtype) -> np.ndarray:
     a = codes.cpu().numpy()
     return a.astype(np.uint16) if dtype == np.uint16 else a

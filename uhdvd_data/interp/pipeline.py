@@ -118,7 +118,7 @@ def generate(frames: Iterator, interp, factor: int, src_fps: Fraction, meta: dic
             last = rgb_j
             ahead.append(item)
 
-    def out(rgb, code_dtype=None):
+    def out(rgb):
         if not on_device or rgb is None:
             return rgb
         import torch

@@ -89,11 +89,3 @@ class WaitMeter:
 
     def reset(self) -> None:
         self.wait, self.start = 0.0, time.perf_counter()
-
-
-def to_device(batch: tuple[torch.Tensor, ...], device: torch.device, channels_last: bool = False):
-    out = []
-    for t in batch:
-        t = t.to(device, non_blocking=True)
-        out.append(t)
-    return out
