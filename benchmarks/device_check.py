@@ -104,7 +104,7 @@ class Check:
         if "pair" not in self.cache:
             import cv2
 
-            from uhdvd_data.interp.synthetic import benchmark_scenes
+            from uhdvd_data.render import benchmark_scenes
 
             sc = benchmark_scenes(1, size=self.sizes.scene_hw)[0]
             h, w = self.sizes.frame_hw

@@ -1,8 +1,8 @@
 """Interpolation fidelity on held-out synthetic-truth footage (photos never used for training).
 
-Scenes: uhdvd_data.interp.synthetic.benchmark_scenes: HELDOUT_PHOTOS (the demo module's held-out photos), 640x360,
+Scenes: uhdvd_data.render.benchmark_scenes: HELDOUT_PHOTOS (photos reserved for held-out benchmarks), 640x360,
 camera pan 20-40 px per source frame (plus slight rotation/zoom) and an independently moving occluding object,
-rendered with the synthetic module's sensor model (4x4 area integration + 0.5 px Gaussian optics; point-sampled
+rendered through uhdvd_data.render's sensor model (4x4 area integration + 0.5 px Gaussian optics; point-sampled
 before 2026-11-25, which made figures ~1 dB lower and not comparable with the new ones).
 Source frames at t = 0, 1, ... are quantised to 8 bit; every intermediate frame t = k + j/16 (j = 1..15) is scored
 against the exact rendered truth (8-bit). PSNR: RGB, 8-bit, no border crop, mean over all interpolated frames.
@@ -15,7 +15,7 @@ Method names: blend, dis, network, each with the default "fused" motion (interp.
 network-linear) keeps the fused motion on linear trajectories (the default follows quadratic ones through the captured
 frames either side of the pair, t = -1 and 2, rendered for the purpose). "dis-bisect" = dis applied by
 recursive bisection (t = 1/2, then 1/4, 3/4, ...), for comparison with direct time-conditioned synthesis. "oracle" =
-both frames warped by the scenes' exact motion with exact visibility (interp.oracle): the ceiling of warp-and-blend.
+both frames warped by the scenes' exact motion with exact visibility (render.oracle): the ceiling of warp-and-blend.
 """
 
 from __future__ import annotations
@@ -78,9 +78,8 @@ def main() -> None:
     a = ap.parse_args()
 
     from uhdvd_data.interp.methods import BlendMethod, DisMethod, NetworkMethod
-    from uhdvd_data.interp.oracle import OracleMethod, prepare_pair
-    from uhdvd_data.interp.synthetic import HELDOUT_PHOTOS, benchmark_scenes
     from uhdvd_data.interp.weights_io import PACKAGE_WEIGHTS, load_interp_weights
+    from uhdvd_data.render import HELDOUT_PHOTOS, OracleMethod, benchmark_scenes, prepare_pair
 
     w, h = (int(x) for x in a.size.split("x"))
     scenes = benchmark_scenes(a.scenes, size=(h, w), seed=a.seed)

@@ -139,8 +139,8 @@ def main() -> None:
     import pathlib
 
     from uhdvd_data.interp.methods import BlendMethod, DisMethod, NetworkMethod
-    from uhdvd_data.interp.synthetic import benchmark_scenes
     from uhdvd_data.interp.weights_io import PACKAGE_WEIGHTS, load_interp_weights
+    from uhdvd_data.render import benchmark_scenes
 
     spec = importlib.util.spec_from_file_location("fid", pathlib.Path(__file__).with_name("interp_fidelity.py"))
     fid = importlib.util.module_from_spec(spec)

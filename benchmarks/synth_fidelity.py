@@ -1,11 +1,13 @@
 """Fidelity of blur synthesized from interpolated frames, against blur synthesized from the true 480 fps frames.
 
-Synthetic-truth footage: `uhdvd_data.demo.render_clip` renders a held-out photo scene (not used to train the
+Synthetic-truth footage: `uhdvd_data.render.render_clip` renders a held-out photo scene (not used to train the
 interpolation network) at 30 fps together with its exact 480 fps truth. For every interpolation method, the 30 fps
 frames are interpolated x16, the standard windows (13 frames centred on captured frames, sRGB linear-light average)
 are averaged by the synthesis core, and PSNR (RGB, 8-bit, no border crop) is taken against the same windows averaged
-from the truth frames. Target: >= 45 dB for the network. `--camera smooth` scenes are rendered with the synthetic
-module's sensor model (area integration + optics blur; point-sampled before 2026-11-25).
+from the truth frames. Target: >= 45 dB for the network. Both kinds of scene are rendered through
+uhdvd_data.render's sensor model (4x4 area integration + 0.5 px optics blur): `--camera smooth` scenes since
+2026-11-25 (point-sampled before), the hand-held demo clips since the rendering was unified (2x2 area integration,
+no optics blur, before).
 
     .venv/bin/python benchmarks/synth_fidelity.py [--size 640x360] [--frames 8] [--methods blend,dis-plain,dis,network]
 """
@@ -50,7 +52,7 @@ def make_method(name: str, device: str, weights: str | None = None, scene=None):
     if name == "oracle":
         if scene is None:
             raise ValueError("the oracle needs a scene with exact motion (--camera smooth)")
-        from uhdvd_data.interp.oracle import OracleMethod
+        from uhdvd_data.render import OracleMethod
 
         return OracleMethod(scene)
 
@@ -60,7 +62,7 @@ def make_method(name: str, device: str, weights: str | None = None, scene=None):
 
 
 def interpolate(frames: np.ndarray, factor: int, method) -> list[np.ndarray]:
-    from uhdvd_data.interp.oracle import prepare_pair
+    from uhdvd_data.render import prepare_pair
 
     out = [frames[0]]
     for i in range(len(frames) - 1):
@@ -76,10 +78,10 @@ def make_clip(camera: str, photo: str, size: tuple[int, int], frames: int, seed:
     from types import SimpleNamespace
 
     if camera == "handheld":
-        from uhdvd_data.demo import render_clip
+        from uhdvd_data.render import render_clip
 
         return render_clip(photo, size, n_frames=frames, seed=seed, motion=motion)
-    from uhdvd_data.interp.synthetic import benchmark_scenes
+    from uhdvd_data.render import benchmark_scenes
 
     sc = benchmark_scenes(1, size=(size[1], size[0]), seed=seed)[0]
     truth = [(np.clip(sc.render(i / 16), 0, 1) * 255 + 0.5).astype(np.uint8) for i in range(16 * (frames - 1) + 1)]
@@ -99,7 +101,7 @@ def main() -> None:
     ap.add_argument("--weights", default=None, help="interpolation network weights (default: packaged, if any)")
     ap.add_argument("--camera", default="handheld", choices=["handheld", "smooth"],
                     help="handheld: demo clips (camera shake between captured frames); smooth: the interpolation "
-                    "benchmark's scenes (interp.synthetic.benchmark_scenes: steady pan/rotation/zoom, 20-40 px/frame, "
+                    "benchmark's scenes (render.benchmark_scenes: steady pan/rotation/zoom, 20-40 px/frame, "
                     "an independently moving occluder; held-out photos, one scene per seed; --photos/--motion unused)")
     ap.add_argument("--json", default=None)
     a = ap.parse_args()

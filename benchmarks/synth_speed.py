@@ -39,7 +39,7 @@ def du(path: Path) -> int:
 
 def make_interp(root: Path, size: tuple[int, int], n_src: int, factor: int = 16) -> Path:
     """A demo scene rendered at 480 fps (real photo, camera motion), stored like `interpolate` would."""
-    from uhdvd_data.demo import render_clip
+    from uhdvd_data.render import render_clip
 
     clip = render_clip("motorcycle", size, n_frames=n_src, seed=1, motion=(20, 40), factor=factor)
     wr = InterpClipWriter(root / "clip0")

@@ -8,7 +8,7 @@ import pytest
 
 def moving_frames(n=4, size=(64, 96), speed=3.0, seed=0, dtype=np.uint8):
     """n frames of a smooth random texture translating by `speed` px per frame."""
-    from uhdvd_data.interp.synthetic import Scene, load_photo
+    from uhdvd_data.render import Scene, load_photo
 
     photo = load_photo("astronaut")
     sc = Scene(photo, None, size, (256.0, 256.0), (speed, speed / 2), 0.0, 0.0, 1.0, 0.0)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from uhdvd_data.interp.methods import DisMethod
-from uhdvd_data.interp.synthetic import Scene, load_photo
+from uhdvd_data.render import Scene, load_photo
 
 
 def _q8(x):

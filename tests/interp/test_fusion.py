@@ -8,7 +8,7 @@ import torch
 
 from uhdvd_data.interp import fusion, motion
 from uhdvd_data.interp.flow import flow_to_tensor
-from uhdvd_data.interp.synthetic import load_photo
+from uhdvd_data.render import load_photo
 
 
 def _photo(name="grass", h=180, w=320, y=20, x=20):

@@ -8,7 +8,7 @@ import torch
 
 from uhdvd_data.interp import motion as mm
 from uhdvd_data.interp.methods import DisMethod
-from uhdvd_data.interp.synthetic import Scene, load_photo, make_occluder
+from uhdvd_data.render import Scene, load_photo, make_occluder
 
 
 def _q8(x):

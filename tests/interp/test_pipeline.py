@@ -44,7 +44,7 @@ def test_source_frames_land_on_grid_exactly():
 
 def test_scene_cut_is_not_interpolated():
     a = moving_frames(2, speed=2.0)
-    from uhdvd_data.interp.synthetic import Scene, load_photo
+    from uhdvd_data.render import Scene, load_photo
 
     sc = Scene(load_photo("coins"), None, (64, 96), (150.0, 150.0), (2.0, 0.0), 0.0, 0.0, 1.0, 0.0)
     b = [(sc.render(float(i)) * 255 + 0.5).astype(np.uint8) for i in range(2)]
@@ -68,7 +68,7 @@ def test_flash_is_a_boundary():
 
 
 def test_continuous_motion_is_not_a_cut():
-    from uhdvd_data.interp.synthetic import benchmark_scenes
+    from uhdvd_data.render import benchmark_scenes
 
     for sc in benchmark_scenes(3, size=(360, 640)):  # 20-40 px/frame pans with an occluder
         f0, f1 = sc.render(0.0), sc.render(1.0)

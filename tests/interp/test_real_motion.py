@@ -8,7 +8,7 @@ import torch
 
 from uhdvd_data.interp import motion as mm
 from uhdvd_data.interp.methods import DisMethod, to_tensor
-from uhdvd_data.interp.synthetic import load_photo
+from uhdvd_data.render import load_photo
 
 
 def _psnr(a, b):
@@ -98,3 +98,23 @@ def test_full_resolution_refinement_recovers_fine_motion():
     assert scores[True] > scores[False] + 0.4, scores  # measured 41.17 -> 41.97 dB
     full = mm.pair_motion(frames[0], frames[2], max_side=1024)
     assert full.fused.fine01 is None  # flows already at full size: nothing to refine
+
+
+def test_hedge_plain_hypothesis_carries_the_full_resolution_refinement():
+    """Flows estimated at half size with full-resolution corrections (as at 4K): the hedge's plain-DIS hypothesis is
+    warped with the refined flows, not with the coarse ones upscaled."""
+    torch.manual_seed(0)
+    x0, x1 = torch.rand(1, 3, 16, 20), torch.rand(1, 3, 16, 20)
+    small, z = torch.zeros(1, 2, 8, 10), torch.zeros(1, 1, 8, 10)
+    fine = torch.zeros(1, 2, 16, 20)
+    fine[:, 0] = 1.0  # the refinement moves frame 0's pixels 1 px further right over the pair
+    m = mm.SplatMotion(small, small, z, z, dis01=small, dis10=small, fine01=fine, fine10=-fine)
+    out = torch.zeros(1, 3, 16, 20)
+    got = mm.hedged(out, x0, x1, mm.PairMotion(fused=m), 0.5, torch.ones(1, 1, 16, 20))
+    ft0 = torch.zeros(1, 2, 16, 20)
+    ft0[:, 0] = -0.5  # t of the correction, carried along the motion (zero coarse flow)
+    expected = mm.HEDGE * mm.blend(*mm.warp_pair(x0, x1, mm.AtTime(ft0, -ft0), 0.5))
+    assert torch.allclose(got, expected, atol=1e-5)
+    coarse = mm.SplatMotion(small, small, z, z, dis01=small, dis10=small)
+    assert not torch.allclose(mm.hedged(out, x0, x1, mm.PairMotion(fused=coarse), 0.5, torch.ones(1, 1, 16, 20)),
+                              expected, atol=1e-3)

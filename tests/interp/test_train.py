@@ -8,16 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from uhdvd_data.interp.synthetic import HELDOUT_PHOTOS, TRAIN_PHOTOS
-
-
-def test_training_never_uses_heldout_photos():
-    assert HELDOUT_PHOTOS and not set(HELDOUT_PHOTOS) & set(TRAIN_PHOTOS)
-    try:
-        from uhdvd_data.demo.photos import HELDOUT_PHOTOS as demo_heldout
-    except ImportError:
-        pytest.skip("demo module not available")
-    assert set(demo_heldout) <= set(HELDOUT_PHOTOS)
+from uhdvd_data.render import HELDOUT_PHOTOS
 
 
 @pytest.mark.slow

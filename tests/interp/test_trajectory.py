@@ -12,7 +12,7 @@ from uhdvd_data.interp import motion as mm
 from uhdvd_data.interp import splat
 from uhdvd_data.interp.methods import DisMethod
 from uhdvd_data.interp.pipeline import generate
-from uhdvd_data.interp.synthetic import Scene, load_photo
+from uhdvd_data.render import Scene, load_photo
 
 
 def _const(h, w, dx, dy):

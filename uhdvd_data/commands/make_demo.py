@@ -9,7 +9,8 @@ DESCRIPTION = """\
 Render short 30 fps clips from photographs shipped with scikit-image (astronaut, coffee, rocket, chelsea; the
 photos motorcycle, immunohistochemistry and gravel are reserved for held-out benchmarks). Each clip has a smooth
 hand-held-like camera path (translation, small rotation, zoom; background motion within --motion px per frame)
-and an independently moving textured disc. Frames are drawn at 2x and area-downsampled (alias-free).
+and an independently moving textured disc. Frames are formed like a camera forms them (4x4 samples per pixel,
+0.5 px optics blur, area integration).
 
 Writes OUT/<clip>.mp4 (H.264 lossless 4:4:4, 30 fps), OUT/truth480/<clip>/%06d.png (480 fps truth: truth
 frame 16*i is video frame i) and OUT/truth480/<clip>/camera.json (path parameters), plus OUT/demo.json.

@@ -13,8 +13,8 @@ import numpy as np
 from ..common.atomic import write_text
 from ..common.errors import UserError, file_error
 from ..common.images import write_image
-from .photos import DEMO_PHOTOS
-from .render import scene_for, truth_times
+from ..render.clip import scene_for, truth_times
+from ..render.photos import DEMO_PHOTOS
 
 FPS = 30
 FACTOR = 16  # 30 fps * 16 = 480 fps truth

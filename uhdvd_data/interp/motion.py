@@ -229,6 +229,17 @@ def _up(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
     return torch.nn.functional.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
 
 
+def refined(m: SplatMotion, ft0: torch.Tensor, ft1: torch.Tensor, t: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Full-resolution flows at t (F_t->0, F_t->1) corrected by the pair's full-resolution refinement (`refine_full`)
+    when it exists: a frame-0 point reached from x at t moves (refined) by f01 + fine01 over the pair, so t of the
+    correction is carried (1 - t for frame 1). Unchanged when the flows were estimated at full size."""
+    if m.fine01 is None or m.fine01.shape[-2:] != ft0.shape[-2:]:
+        return ft0, ft1
+    if m.fine01.device != ft0.device:  # callers that did not move the motion (PairMotion.to): once per pair
+        m.fine01, m.fine10 = m.fine01.to(ft0.device), m.fine10.to(ft0.device)
+    return ft0 - t * fl.backward_warp(m.fine01, ft0), ft1 - (1 - t) * fl.backward_warp(m.fine10, ft1)
+
+
 def at_time(motion: PairMotion, t: float, h: int, w: int, device) -> AtTime:
     """The pair's motion at time t on `device` (fused: from the splats, refined at full resolution when `fine`
     corrections exist; plain: the linear approximation, visibility from the forward-backward masks when
@@ -242,12 +253,7 @@ def at_time(motion: PairMotion, t: float, h: int, w: int, device) -> AtTime:
     s0, s1, v0, v1 = splat.motion_at_t(m.f01, m.f10, m.z0, m.z1, t, m.acc0, m.acc1)
     u = unexplained(m, s0, s1, t)
     ft0, ft1 = (fl.upscale_flow(f.float(), h, w).to(device) for f in (s0, s1))
-    if m.fine01 is not None and m.fine01.shape[-2:] == (h, w):
-        if m.fine01.device != ft0.device:  # callers that did not move the motion (PairMotion.to): once per pair
-            m.fine01, m.fine10 = m.fine01.to(ft0.device), m.fine10.to(ft0.device)
-        # a frame-0 point reached from x at t moves (refined) by f01 + fine01 over the pair: carry t of the correction
-        ft0 = ft0 - t * fl.backward_warp(m.fine01, ft0)
-        ft1 = ft1 - (1 - t) * fl.backward_warp(m.fine10, ft1)
+    ft0, ft1 = refined(m, ft0, ft1, t)
     return AtTime(ft0, ft1, _up(v0, h, w).float().to(device), _up(v1, h, w).float().to(device),
                   _up(u, h, w).float().to(device))
 
@@ -304,15 +310,16 @@ HEDGE = 0.5  # weight of the plain-DIS prediction where no rigid layer explains 
 def hedged(out: torch.Tensor, x0: torch.Tensor, x1: torch.Tensor, motion: PairMotion, t: float,
            unexplained_t: torch.Tensor | None) -> torch.Tensor:
     """`out` (a prediction at t from the fused motion) mixed with the plain-DIS prediction (the same DIS flows before
-    fusion, linear motion) where no rigid layer explains the fused motion (`unexplained_t`, full resolution, from
-    at_time): between two plausible motions their mean minimises the expected squared error. Unchanged where every
-    pixel is explained, and for plain motion."""
+    fusion, linear motion, refined at full resolution like the fused flows when the flows were estimated below the
+    frame size) where no rigid layer explains the fused motion (`unexplained_t`, full resolution, from at_time):
+    between two plausible motions their mean minimises the expected squared error. Unchanged where every pixel is
+    explained, and for plain motion."""
     m = motion.fused
     if m is None or m.dis01 is None or unexplained_t is None or not bool((unexplained_t > 0).any()):
         return out
     h, w = x0.shape[-2:]
     lin0, lin1 = fl.flows_at_t(m.dis01, m.dis10, t)  # linear in the flows: upscaling after is exact
-    plain = AtTime(*(fl.upscale_flow(f, h, w).to(x0.device) for f in (lin0, lin1)))
+    plain = AtTime(*refined(m, *(fl.upscale_flow(f, h, w).to(x0.device) for f in (lin0, lin1)), t))
     return out + (HEDGE * unexplained_t) * (blend(*warp_pair(x0, x1, plain, t)) - out)
 
 

@@ -1,7 +1,7 @@
 """Training loop for the interpolation network (`uhdvd-data train-interp`).
 
 Samples:
-  * synthetic truth: a photo under a moving camera with an independently moving occluder (interp.synthetic);
+  * synthetic truth: a photo under a moving camera with an independently moving occluder (uhdvd_data.render);
     frames at 0 and 1 (quantised to 8 bit like real footage) and the exact truth at a random t in (0, 1), plus the
     captured frames at -1 and 2 for quadratic trajectories (`trajectory`, as at inference);
   * user footage: consecutive triplets at the native rate (60 fps footage sub-sampled by 2 so gaps match 30 fps);
@@ -27,10 +27,10 @@ import numpy as np
 import torch
 
 from ..common.atomic import write_text
+from ..render import TRAIN_PHOTOS, random_scene
 from . import motion as motionmod
 from .net import DEFAULT_K, DEFAULT_WIDTHS, InterpNet, stand_in_candidate
 from .scenes import is_cut
-from .synthetic import TRAIN_PHOTOS, random_scene
 from .weights_io import load_interp_weights, save_interp_weights
 
 MARGIN = 32

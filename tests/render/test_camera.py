@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from uhdvd_data.demo import DEMO_PHOTOS, HELDOUT_PHOTOS, scene_for
-from uhdvd_data.demo.camera import background_motion
+from uhdvd_data.render import DEMO_PHOTOS, HELDOUT_PHOTOS, scene_for
+from uhdvd_data.render.camera import background_motion
 
 
 @pytest.mark.parametrize("photo", DEMO_PHOTOS)

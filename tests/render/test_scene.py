@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from uhdvd_data.interp.synthetic import Scene, load_photo
+from uhdvd_data.render import Scene, load_photo
 from uhdvd_model.eval.metrics import psnr
 
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .scene import DemoScene
+from .demo_scene import DemoScene
 
 
 @dataclass

@@ -1,12 +1,13 @@
-"""Exact-motion interpolation of a synthetic scene: the ceiling of a two-frame warp-and-blend interpolator.
+"""Exact-motion interpolation of a rendered scene: the ceiling of a two-frame warp-and-blend interpolator.
 
-Given the two captured frames of a `synthetic.Scene` and the scene itself, the frame at t is composited from two
+Given the two captured frames of a `Scene` (scene.py) and the scene itself, the frame at t is composited from two
 layers with the occluder's exact coverage at t: the occluder layer (both frames warped by the occluder's motion) over
 the background layer (both frames warped by the camera's motion). Within a layer the two warped frames (bicubic) are
 blended with weights (1 - t, t), and a frame's weight is zero where the point is hidden in it (touched by the
 occluder, or outside the image). What it still misses is what no such interpolator can know: content hidden in both
-frames or outside both, and the background mixed into the occluder's soft edge in the captured frames. Benchmarks report it beside the
-real methods (`--methods ...,oracle`) so that a fidelity target can be read against what the scenes allow.
+frames or outside both, and the background mixed into the occluder's soft edge in the captured frames. Benchmarks
+report it beside the real methods (`--methods ...,oracle`) so that a fidelity target can be read against what the
+scenes allow.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .synthetic import Scene
+from .scene import Scene
 
 
 @dataclass

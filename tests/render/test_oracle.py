@@ -8,8 +8,7 @@ import cv2
 import numpy as np
 
 from uhdvd_data.interp.methods import DisMethod
-from uhdvd_data.interp.oracle import OracleMethod
-from uhdvd_data.interp.synthetic import Scene, benchmark_scenes, load_photo
+from uhdvd_data.render import OracleMethod, Scene, benchmark_scenes, load_photo
 from uhdvd_model.eval.metrics import psnr
 
 
