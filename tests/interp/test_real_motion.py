@@ -95,7 +95,7 @@ def test_full_resolution_refinement_recovers_fine_motion():
         assert (motion.fused.fine01 is not None) == refine
         out = mm.frame_at(to_tensor(frames[0], "cpu"), to_tensor(frames[2], "cpu"), motion, 0.5)
         scores[refine] = _psnr(_q8(out[0].permute(1, 2, 0).numpy()), frames[1])
-    assert scores[True] > scores[False] + 0.4, scores  # measured 41.17 -> 41.97 dB
+    assert scores[True] > scores[False] + 0.4, scores  # measured 41.17 -> 43.20 dB (one level only: 41.97)
     full = mm.pair_motion(frames[0], frames[2], max_side=1024)
     assert full.fused.fine01 is None  # flows already at full size: nothing to refine
 
