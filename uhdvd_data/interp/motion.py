@@ -19,9 +19,10 @@ Two kinds (`--motion`):
     (all rigid) the two rules together give 41.06 / 41.50 dB against 41.03 / 41.74 before, and a blur fidelity
     0.48 / 0.25 dB lower (docs/bench_synth.md): real footage decides;
   - full-resolution refinement (`refine_full`): when the flows are estimated below the frame's resolution (4K: at
-    <= 1024 px) both are refined at full resolution by OpenCV's variational refinement seeded with the upscaled
-    flows; the correction is carried to time t along the motion (recovers about half of what the coarse flow loses
-    on fine texture);
+    <= 1024 px) both are refined at half and then at full resolution by OpenCV's variational refinement seeded with
+    the upscaled flows; the correction is carried to time t along the motion, for the hedge's plain hypothesis too
+    (recovers about 3/4 of what the coarse flow loses on fine texture; estimating the motion at 2048 px or on the
+    full 4K frame instead was slower and worse on real 4K frames);
 * "plain": DIS flow both ways and the linear-motion approximation of the flows at t (the classical baseline).
 
 Both warp bicubically in fp32 and give zero blend weight to a frame whose sample falls outside its image.
