@@ -118,3 +118,48 @@ def test_hedge_plain_hypothesis_carries_the_full_resolution_refinement():
     coarse = mm.SplatMotion(small, small, z, z, dis01=small, dis10=small)
     assert not torch.allclose(mm.hedged(out, x0, x1, mm.PairMotion(fused=coarse), 0.5, torch.ones(1, 1, 16, 20)),
                               expected, atol=1e-3)
+
+
+def test_active_boxes_cover_every_marked_pixel_and_little_else():
+    mask = torch.zeros(1, 1, 150, 200, dtype=torch.bool)
+    mask[..., 3, 5] = True
+    mask[..., 70:90, 130:199] = True
+    mask[..., 149, 199] = True
+    boxes = mm.active_boxes(mask, tile=32)
+    cover = torch.zeros_like(mask)
+    for y0, y1, x0, x1 in boxes:
+        assert 0 <= y0 < y1 <= 150 and 0 <= x0 < x1 <= 200
+        cover[..., y0:y1, x0:x1] = True
+    assert bool(cover[mask].all())
+    assert cover.float().mean() < 0.25  # three small groups, not the frame
+    assert mm.active_boxes(torch.zeros(1, 1, 40, 40, dtype=torch.bool)) == []
+
+
+def test_cropped_warp_equals_the_crop_of_the_full_warp():
+    torch.manual_seed(1)
+    img, flow = torch.rand(1, 3, 50, 70), torch.randn(1, 2, 50, 70) * 4
+    full = mm.fl.backward_warp(img, flow, mode="bicubic")
+    part = mm.fl.backward_warp(img, flow[..., 10:30, 40:70], mode="bicubic", origin=(10, 40))
+    assert torch.equal(part, full[..., 10:30, 40:70])
+    assert torch.equal(mm.fl.inside(flow[..., 10:30, 40:70], (50, 70), (10, 40)), mm.fl.inside(flow)[..., 10:30, 40:70])
+
+
+def test_tiled_hedge_equals_the_whole_frame_hedge():
+    """The hedge computed only in the tiles with unexplained pixels gives the whole-frame formula to float precision,
+    with full-resolution corrections and a frame that is not a multiple of the tile."""
+    torch.manual_seed(2)
+    h, w = 150, 220
+    x0, x1, out = torch.rand(1, 3, h, w), torch.rand(1, 3, h, w), torch.rand(1, 3, h, w)
+    d01, d10 = torch.randn(1, 2, 75, 110) * 3, torch.randn(1, 2, 75, 110) * 3
+    z = torch.zeros(1, 1, 75, 110)
+    m = mm.SplatMotion(d01, d10, z, z, dis01=d01, dis10=d10, fine01=torch.randn(1, 2, h, w),
+                       fine10=torch.randn(1, 2, h, w))
+    u = torch.zeros(1, 1, h, w)
+    u[..., 20:40, 30:90] = torch.rand(1, 1, 20, 60)
+    u[..., 130:150, 200:220] = 1.0
+    got = mm.hedged(out, x0, x1, mm.PairMotion(fused=m), 0.3, u)
+    lin0, lin1 = (mm.fl.upscale_flow(f, h, w) for f in mm.fl.flows_at_t(d01, d10, 0.3))
+    whole = mm.blend(*mm.warp_pair(x0, x1, mm.AtTime(*mm.refined(m, lin0, lin1, 0.3)), 0.3))
+    expected = out + mm.HEDGE * u * (whole - out)
+    assert torch.allclose(got, expected, atol=1e-6)
+    assert torch.equal(got[..., 60:120, :], out[..., 60:120, :])  # untouched outside the unexplained tiles

@@ -109,11 +109,23 @@ def base_grid(h: int, w: int, device: torch.device) -> torch.Tensor:
     return g
 
 
-def backward_warp(img: torch.Tensor, flow: torch.Tensor, mode: str = "bilinear") -> torch.Tensor:
-    """Sample img (B,C,H,W) at x + flow(x). fp32 throughout, border padding, align_corners=True."""
+def _coords(flow: torch.Tensor, origin: tuple[int, int]) -> torch.Tensor:
+    """(B,2,h,w) absolute sample positions x + flow(x) of a flow field whose top-left pixel sits at `origin` (y, x)
+    of the frame (a crop of a full-frame field, or the whole field at (0, 0))."""
+    h, w = flow.shape[-2:]
+    g = base_grid(h, w, flow.device)
+    if origin != (0, 0):  # integer positions first (exact), then the flow: the same floats as the full field's
+        g = g + torch.tensor([origin[1], origin[0]], dtype=torch.float32, device=flow.device).view(1, 2, 1, 1)
+    return g + flow.float()
+
+
+def backward_warp(img: torch.Tensor, flow: torch.Tensor, mode: str = "bilinear",
+                  origin: tuple[int, int] = (0, 0)) -> torch.Tensor:
+    """Sample img (B,C,H,W) at x + flow(x). fp32 throughout, border padding, align_corners=True. `flow` may cover
+    a crop of the frame (its top-left pixel at `origin`, (y, x)): the result is that crop of the full warp, to the bit."""
     b, _, h, w = img.shape
     with torch.autocast(device_type=img.device.type, enabled=False):
-        coords = base_grid(h, w, img.device) + flow.float()
+        coords = _coords(flow, origin)
         gx = coords[:, 0] * (2.0 / max(w - 1, 1)) - 1.0
         gy = coords[:, 1] * (2.0 / max(h - 1, 1)) - 1.0
         grid = torch.stack((gx, gy), -1)
@@ -123,11 +135,12 @@ def backward_warp(img: torch.Tensor, flow: torch.Tensor, mode: str = "bilinear")
     return out
 
 
-def inside(flow: torch.Tensor) -> torch.Tensor:
-    """(B,1,H,W): 1 where x + flow(x) lies inside the image (within half a pixel of it), else 0."""
-    h, w = flow.shape[-2:]
+def inside(flow: torch.Tensor, size: tuple[int, int] | None = None, origin: tuple[int, int] = (0, 0)) -> torch.Tensor:
+    """(B,1,h,w): 1 where x + flow(x) lies inside the frame of `size` (H, W; default the flow's own size) within half
+    a pixel of it, else 0; a crop's flow gives its `origin` (y, x) in the frame."""
+    h, w = size or flow.shape[-2:]
     with torch.autocast(device_type=flow.device.type, enabled=False):
-        c = base_grid(h, w, flow.device) + flow.float()
+        c = _coords(flow, origin)
         ok = (c[:, 0] >= -0.5) & (c[:, 0] <= w - 0.5) & (c[:, 1] >= -0.5) & (c[:, 1] <= h - 0.5)
     return ok[:, None].float()
 

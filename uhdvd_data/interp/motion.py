@@ -241,15 +241,18 @@ def _up(x: torch.Tensor, h: int, w: int) -> torch.Tensor:
     return torch.nn.functional.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
 
 
-def refined(m: SplatMotion, ft0: torch.Tensor, ft1: torch.Tensor, t: float) -> tuple[torch.Tensor, torch.Tensor]:
+def refined(m: SplatMotion, ft0: torch.Tensor, ft1: torch.Tensor, t: float,
+            origin: tuple[int, int] = (0, 0)) -> tuple[torch.Tensor, torch.Tensor]:
     """Full-resolution flows at t (F_t->0, F_t->1) corrected by the pair's full-resolution refinement (`refine_full`)
     when it exists: a frame-0 point reached from x at t moves (refined) by f01 + fine01 over the pair, so t of the
-    correction is carried (1 - t for frame 1). Unchanged when the flows were estimated at full size."""
-    if m.fine01 is None or m.fine01.shape[-2:] != ft0.shape[-2:]:
+    correction is carried (1 - t for frame 1). Unchanged when the flows were estimated at full size. The flows may
+    cover a crop of the frame whose top-left pixel is `origin` (y, x)."""
+    if m.fine01 is None or origin[0] + ft0.shape[-2] > m.fine01.shape[-2] or origin[1] + ft0.shape[-1] > m.fine01.shape[-1]:
         return ft0, ft1
     if m.fine01.device != ft0.device:  # callers that did not move the motion (PairMotion.to): once per pair
         m.fine01, m.fine10 = m.fine01.to(ft0.device), m.fine10.to(ft0.device)
-    return ft0 - t * fl.backward_warp(m.fine01, ft0), ft1 - (1 - t) * fl.backward_warp(m.fine10, ft1)
+    return (ft0 - t * fl.backward_warp(m.fine01, ft0, origin=origin),
+            ft1 - (1 - t) * fl.backward_warp(m.fine10, ft1, origin=origin))
 
 
 def at_time(motion: PairMotion, t: float, h: int, w: int, device) -> AtTime:
@@ -295,13 +298,16 @@ def layer_prewarp(x0: torch.Tensor, x1: torch.Tensor, motion: PairMotion, t: flo
     return torch.cat([o.expand(b, -1, -1, -1) for o in out], 1)
 
 
-def warp_pair(x0: torch.Tensor, x1: torch.Tensor, a: AtTime, t: float) -> tuple[torch.Tensor, ...]:
+def warp_pair(x0: torch.Tensor, x1: torch.Tensor, a: AtTime, t: float,
+              origin: tuple[int, int] = (0, 0)) -> tuple[torch.Tensor, ...]:
     """Both frames backward-warped to t (bicubic, fp32) and the blend weight of frame 0: (1 - t, t) masked by each
-    frame's visibility and by whether its sample lies inside the image (neither: (1 - t, t))."""
+    frame's visibility and by whether its sample lies inside the image (neither: (1 - t, t)). The flows in `a` may
+    cover a crop of the frame (top-left pixel at `origin`, (y, x)): the results are then that crop."""
     b = x0.shape[0]
-    w0 = fl.backward_warp(x0, a.ft0, mode="bicubic")
-    w1 = fl.backward_warp(x1, a.ft1, mode="bicubic")
-    m0, m1 = fl.inside(a.ft0), fl.inside(a.ft1)
+    size = tuple(x0.shape[-2:])
+    w0 = fl.backward_warp(x0, a.ft0, mode="bicubic", origin=origin)
+    w1 = fl.backward_warp(x1, a.ft1, mode="bicubic", origin=origin)
+    m0, m1 = fl.inside(a.ft0, size, origin), fl.inside(a.ft1, size, origin)
     if a.vis0 is not None:
         m0, m1 = m0 * a.vis0, m1 * a.vis1
     p = (1 - t) * m0
@@ -317,6 +323,27 @@ def prewarp(x0: torch.Tensor, x1: torch.Tensor, motion: PairMotion, t: float) ->
 
 
 HEDGE = 0.5  # weight of the plain-DIS prediction where no rigid layer explains the motion (an equal two-way mean)
+HEDGE_TILE = 64  # the hedge is computed only in runs of 64x64 tiles holding unexplained pixels (at 4K often a few %)
+
+
+def active_boxes(mask: torch.Tensor, tile: int = HEDGE_TILE) -> list[tuple[int, int, int, int]]:
+    """(y0, y1, x0, x1) boxes covering every True pixel of `mask` (...,H,W): per row of tile x tile tiles, each run of
+    tiles that hold one (rows and runs clipped to the frame)."""
+    h, w = mask.shape[-2:]
+    occ = torch.nn.functional.max_pool2d(mask.reshape(-1, 1, h, w).float(), tile, ceil_mode=True).amax(0)[0] > 0
+    boxes = []
+    for ty, row in enumerate(occ.tolist()):
+        tx = 0
+        while tx < len(row):
+            if not row[tx]:
+                tx += 1
+                continue
+            end = tx
+            while end < len(row) and row[end]:
+                end += 1
+            boxes.append((ty * tile, min(h, (ty + 1) * tile), tx * tile, min(w, end * tile)))
+            tx = end
+    return boxes
 
 
 def hedged(out: torch.Tensor, x0: torch.Tensor, x1: torch.Tensor, motion: PairMotion, t: float,
@@ -325,14 +352,23 @@ def hedged(out: torch.Tensor, x0: torch.Tensor, x1: torch.Tensor, motion: PairMo
     fusion, linear motion, refined at full resolution like the fused flows when the flows were estimated below the
     frame size) where no rigid layer explains the fused motion (`unexplained_t`, full resolution, from at_time):
     between two plausible motions their mean minimises the expected squared error. Unchanged where every pixel is
-    explained, and for plain motion."""
+    explained, and for plain motion. The plain prediction is computed only in the tiles that need it
+    (`active_boxes`); the result equals the whole-frame computation."""
     m = motion.fused
-    if m is None or m.dis01 is None or unexplained_t is None or not bool((unexplained_t > 0).any()):
+    if m is None or m.dis01 is None or unexplained_t is None:
+        return out
+    boxes = active_boxes(unexplained_t > 0)
+    if not boxes:
         return out
     h, w = x0.shape[-2:]
-    lin0, lin1 = fl.flows_at_t(m.dis01, m.dis10, t)  # linear in the flows: upscaling after is exact
-    plain = AtTime(*refined(m, *(fl.upscale_flow(f, h, w).to(x0.device) for f in (lin0, lin1)), t))
-    return out + (HEDGE * unexplained_t) * (blend(*warp_pair(x0, x1, plain, t)) - out)
+    lin0, lin1 = (fl.upscale_flow(f, h, w).to(x0.device) for f in fl.flows_at_t(m.dis01, m.dis10, t))  # linear: exact
+    out = out.clone()
+    for y0, y1, c0, c1 in boxes:
+        crop = (slice(None), slice(None), slice(y0, y1), slice(c0, c1))
+        plain = AtTime(*refined(m, lin0[crop], lin1[crop], t, origin=(y0, c0)))
+        mix = (HEDGE * unexplained_t[crop]) * (blend(*warp_pair(x0, x1, plain, t, origin=(y0, c0))) - out[crop])
+        out[crop] += mix
+    return out
 
 
 def frame_at(x0: torch.Tensor, x1: torch.Tensor, motion: PairMotion, t: float) -> torch.Tensor:
