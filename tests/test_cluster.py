@@ -48,7 +48,7 @@ def _raw(folder: Path, bad: bool = False) -> None:
     shutil.copy(clipgen.make_clip(size=(96, 64), frames=5), raw / "a.mp4")
     shutil.copy(clipgen.make_clip(size=(96, 64), frames=5, source="testsrc"), raw / "c.mp4")
     shutil.copy(clipgen.scene_cut_clip(size=(96, 64), frames_each=4), raw / "cut.mp4")
-    if bad:  # an HDR clip: probed fine up front, refused when its task opens it (no --allow-hdr)
+    if bad:  # an HDR clip: probed fine up front, refused when its task opens it (--refuse-hdr)
         shutil.copy(clipgen.make_clip(size=(96, 64), codec="libx265", pix_fmt="yuv420p10le", transfer="hlg",
                                       frames=3), raw / "zhdr.mp4")
 
@@ -152,7 +152,7 @@ def test_worker_dying_every_try_is_reported_by_name(hold_dir, in_tmp, capsys):
 
 def test_bad_clip_is_reported_once_and_the_others_finish(hold_dir, in_tmp, capsys):
     _raw(in_tmp, bad=True)
-    assert _cli("build", "raw", *INTERP, *SYNTH, *CLUSTER, "--no-progress") == 1
+    assert _cli("build", "raw", *INTERP, *SYNTH, *CLUSTER, "--refuse-hdr", "--no-progress") == 1
     out, err = capsys.readouterr()
     failed = [ln for ln in err.splitlines() if "zhdr" in ln]
     assert len(failed) == 2, err  # the clip's own line, and the summary
@@ -163,7 +163,7 @@ def test_bad_clip_is_reported_once_and_the_others_finish(hold_dir, in_tmp, capsy
     assert {r["clip_id"] for r in read_manifest(in_tmp / "manifests/4krd.csv")} == {"a", "c", "cut"}
     assert "pairs from 3 clip(s)" in out
     # interpolate: the same one line for the bad clip, the three others interpolated
-    assert _cli("interpolate", "raw", *INTERP, *CLUSTER, "--no-progress") == 1
+    assert _cli("interpolate", "raw", *INTERP, *CLUSTER, "--refuse-hdr", "--no-progress") == 1
     err = capsys.readouterr().err
     assert len([ln for ln in err.splitlines() if ln.startswith("zhdr: failed: raw/zhdr.mp4: HDR footage")]) == 1
     assert all((in_tmp / "interp" / c / "clip.json").is_file() for c in ("a", "c", "cut"))

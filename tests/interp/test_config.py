@@ -21,7 +21,7 @@ def test_interpolate_and_build_take_the_same_interpolation_options():
         return {w.strip("[],") for w in r.stdout.split() if w.startswith(("--", "[--"))}
 
     shared = {"--method", "--motion", "--trajectory", "--weights", "--device", "--dtype", "--tile", "--tile-overlap",
-              "--max-tile", "--vfr", "--allow-hdr", "--scene-threshold"}
+              "--max-tile", "--vfr", "--allow-hdr", "--refuse-hdr", "--scene-threshold"}
     assert shared <= options("interpolate") and shared <= options("build")
 
 
@@ -30,7 +30,7 @@ def test_defaults_and_bad_values():
     add_interp_options(p)
     cfg = from_args(p.parse_args([]))
     assert cfg == InterpConfig()
-    assert cfg.method_kwargs()["motion"] == "fused" and cfg.clip_kwargs() == {"vfr": "cfr", "allow_hdr": False,
+    assert cfg.method_kwargs()["motion"] == "fused" and cfg.clip_kwargs() == {"vfr": "cfr", "allow_hdr": True,
                                                                               "scene_threshold": 0.7, "io_queue": 4}
     assert cfg.method_kwargs()["motion_workers"] is None  # None: decided by the device (methods.default_motion_workers)
     with pytest.raises(SystemExit):

@@ -12,7 +12,8 @@ from uhdvd_data.interp.store import FrameRow, InterpClipWriter
 
 
 def make_clip(root: Path, clip_id: str, n_src: int = 4, factor: int = 16, h: int = 64, w: int = 96,
-              dtype=np.uint8, cut_at_src: int | None = None, seed: int = 0, sizes: dict | None = None) -> Path:
+              dtype=np.uint8, cut_at_src: int | None = None, seed: int = 0, sizes: dict | None = None,
+              transfer: str = "bt709") -> Path:
     """A clip of (n_src - 1) * factor + 1 frames: moving gradient + noise; segment changes at source frame `cut_at_src`."""
     rng = np.random.default_rng(seed)
     maxv = np.iinfo(dtype).max
@@ -33,7 +34,7 @@ def make_clip(root: Path, clip_id: str, n_src: int = 4, factor: int = 16, h: int
         "source_path": f"raw/{clip_id}.mp4", "source_sha256": "ab" * 32, "src_fps": "30/1", "src_fps_float": 30.0,
         "factor": factor, "out_fps": 30.0 * factor, "method": "blend", "weights_sha256": None,
         "tool_version": "test", "width": w, "height": h, "bit_depth": 16 if dtype == np.uint16 else 8,
-        "transfer": "bt709", "device_model": "test phone", "segments": [],
+        "transfer": transfer, "device_model": "test phone", "segments": [],
     })
     return folder
 

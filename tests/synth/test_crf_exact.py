@@ -14,7 +14,7 @@ from uhdvd_data.synth import crf
 from uhdvd_data.synth.blur import blur_window
 from uhdvd_data.synth.crf import Codec, reference_blur
 
-MODES = ["srgb", "gamma2.2", "bt709", "linear"]
+MODES = ["srgb", "gamma2.2", "bt709", "linear", "hlg", "pq"]
 
 
 def _lut_file(tmp_path, n=1024):

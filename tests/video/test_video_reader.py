@@ -62,14 +62,14 @@ def test_10bit_decodes_to_uint16_without_loss():
     assert rgb.max() > 255
 
 
-def test_hdr_refused_unless_allowed():
+def test_hdr_kept_by_default_and_refused_on_request():
     p = clipgen.make_clip(codec="libx265", pix_fmt="yuv420p10le", transfer="hlg", frames=3)
-    with pytest.raises(UserError, match=r"HDR footage \(transfer hlg\) refused.*--allow-hdr") as e:
-        open_video(p)
-    assert str(p) in str(e.value)
-    with open_video(p, allow_hdr=True) as v:
+    with open_video(p) as v:
         assert v.info.transfer == "hlg"
         assert next(iter(v)).rgb.dtype == np.uint16
+    with pytest.raises(UserError, match=r"HDR footage \(transfer hlg\) refused by --refuse-hdr") as e:
+        open_video(p, allow_hdr=False)
+    assert str(p) in str(e.value) and "\n" not in str(e.value)
 
 
 def test_vfr_error_policy():

@@ -26,7 +26,9 @@ def add_synth_options(p: argparse.ArgumentParser) -> None:
                    help="centre windows on captured source frames (default) or tile every segment")
     g.add_argument("--stride", type=int, default=None,
                    help="captured: keep every k-th source frame (default 1); any: window step (default: --window)")
-    g.add_argument("--crf", default="srgb", help="linearisation curve: srgb (default), gamma2.2, bt709, linear")
+    g.add_argument("--crf", default="auto",
+                   help="linearisation curve: auto (default: hlg or pq for clips recorded so, else srgb), srgb, "
+                   "gamma2.2, bt709, linear, hlg, pq")
     g.add_argument("--crf-lut", default=None, metavar="FILE",
                    help="camera response table (256/1024 increasing values, .txt/.csv/.npy); overrides --crf")
     g.add_argument("--saturation", type=float, default=None, metavar="LEVEL",

@@ -21,7 +21,7 @@ class InterpConfig:
     tile_overlap: int = 64
     max_tile: int = 4096
     vfr: str = "cfr"  # cfr: resample variable-frame-rate clips to their nominal rate; error: refuse them
-    allow_hdr: bool = False  # accept HLG/PQ sources
+    allow_hdr: bool = True  # keep HLG/PQ sources in their transfer (False: --refuse-hdr refuses them)
     scene_threshold: float = DEFAULT_SCENE_THRESHOLD
     motion_workers: int | None = None  # motion-estimation threads ahead of the device (None: a quarter of the cores
                                        # with a GPU, none on a CPU device)
@@ -79,7 +79,9 @@ def add_interp_options(g) -> None:
     g.add_argument("--tile-overlap", type=int, default=64, help="tile overlap in px (feathered; default 64)")
     g.add_argument("--max-tile", type=int, default=4096, help="upper bound on the tile side (bounds memory)")
     g.add_argument("--vfr", default="cfr", choices=["cfr", "error"], help="variable-frame-rate clips: resample or refuse")
-    g.add_argument("--allow-hdr", action="store_true", help="accept HLG/PQ sources (frames stay in their transfer)")
+    g.add_argument("--allow-hdr", dest="allow_hdr", action="store_true", default=True,
+                   help="HLG/PQ sources are kept in their transfer (the default; synthesize averages them with that curve)")
+    g.add_argument("--refuse-hdr", dest="allow_hdr", action="store_false", help="refuse HLG/PQ sources instead")
     g.add_argument("--scene-threshold", type=float, default=DEFAULT_SCENE_THRESHOLD,
                    help="cut when motion-compensated thumbnail correlation is below this (default 0.7)")
     g.add_argument("--motion-workers", type=int, default=None,

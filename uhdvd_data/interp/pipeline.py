@@ -28,7 +28,7 @@ from .. import __version__
 from ..common.atomic import clean_temp_files, write_text
 from ..common.stages import OrderedWriter
 from . import scenes, timegrid
-from .methods import make_method
+from .methods import make_method, warn
 from .store import CLIP_JSON, FFV1_NAME, FRAME_PATTERN, FRAMES_CSV, FrameRow, InterpClipWriter
 
 PARTIAL_JSON = "partial.json"
@@ -208,7 +208,7 @@ def _base_meta(info, interp, factor: int, fps_target, device_name: str, dtype_na
 
 def iter_interpolated(video_path, fps=480, method: str = "auto", weights=None, device=None, dtype=None,
                       tile: int = 0, tile_overlap: int = 64, max_tile: int = 4096, vfr: str = "cfr",
-                      allow_hdr: bool = False, scene_threshold: float = scenes.DEFAULT_THRESHOLD,
+                      allow_hdr: bool = True, scene_threshold: float = scenes.DEFAULT_THRESHOLD,
                       flow_max_side: int = 1024, interp=None, info=None, has=None, motion: str = "fused",
                       trajectory: str = "quadratic", motion_workers: int | None = None, io_queue: int = 4,
                       on_device: bool = False):
@@ -219,6 +219,9 @@ def iter_interpolated(video_path, fps=480, method: str = "auto", weights=None, d
     from ..video import open_video, probe
 
     info = info or probe(video_path, hash=True)
+    if info.is_hdr and allow_hdr:
+        warn(f"{video_path}: {info.transfer.upper()} HDR ({info.bit_depth}-bit): frames keep their {info.transfer} coding "
+             f"and synthesize averages them in linear light with the {info.transfer} curve (--refuse-hdr to refuse)")
     if interp is None:
         dev = pick_device(device)
         interp = make_method(method, weights, dev, pick_dtype(dtype, dev), tile, tile_overlap, max_tile, flow_max_side,

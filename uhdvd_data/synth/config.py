@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..common.errors import UserError
-from .crf import Transfer, get_transfer
+from .crf import CRF_AUTO, Transfer, auto_crf, get_transfer
 from .realism import parse_noise
 from .windows import check_window
 
@@ -18,7 +18,7 @@ class SynthConfig:
     blur_px: tuple | None = None  # --blur-px LO:HI: only sizes whose blur_px_p50 is within [LO, HI]; none: skipped
     center: str = "captured"
     stride: int | None = None
-    crf: str = "srgb"
+    crf: str = CRF_AUTO  # auto: from the clips' recorded transfer (hlg, pq; else srgb); see crf.auto_crf
     crf_lut: str | None = None
     saturation: float | None = None
     noise: str | None = None
@@ -38,8 +38,9 @@ class SynthConfig:
     crf_lut_sha256: str | None = None
     noise_canonical: str = ""
 
-    def prepare(self) -> Transfer:
-        """Validate every option up front (before anything is written); returns the transfer curve."""
+    def prepare(self, transfers: dict[str, str] | None = None) -> Transfer:
+        """Validate every option up front (before anything is written); returns the transfer curve (`--crf auto`:
+        the one `transfers`, clip name -> recorded transfer, call for; crf_name records what was used)."""
         check_window(self.window)
         if self.window_min is not None:
             check_window(self.window_min)
@@ -59,7 +60,7 @@ class SynthConfig:
             raise UserError(f"--saturation must be within (0, 1] (linear level that maps to white; got {self.saturation})")
         if not self.measure_quality and (self.min_check_psnr is not None or self.min_sharpness is not None):
             raise UserError("--min-check-psnr / --min-sharpness filter on the quality columns: drop --no-quality")
-        tf = get_transfer(self.crf, self.crf_lut)
+        tf = get_transfer(auto_crf(transfers or {}) if self.crf == CRF_AUTO else self.crf, self.crf_lut)
         self.crf_name = tf.name
         self.crf_lut_sha256 = tf.lut_sha256
         noise = parse_noise(self.noise)

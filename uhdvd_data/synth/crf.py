@@ -17,7 +17,8 @@ import numpy as np
 
 from ..common.errors import UserError, file_error
 
-CRF_NAMES = ("srgb", "gamma2.2", "bt709", "linear")
+CRF_NAMES = ("srgb", "gamma2.2", "bt709", "linear", "hlg", "pq")
+CRF_AUTO = "auto"  # per run: the curve the clips' recorded transfer names (hlg, pq), else srgb
 LUT_SIZES = (256, 1024)
 
 
@@ -58,6 +59,51 @@ def bt709_from_linear(x: np.ndarray) -> np.ndarray:
     return np.where(x < _B709, 4.5 * x, _A709 * np.power(np.maximum(x, _B709), 0.45) - (_A709 - 1))
 
 
+# ITU-R BT.2100 HLG: E' = sqrt(3 E) for E <= 1/12, a ln(12 E - b) + c above (scene light E in [0, 1]); we average
+# in scene light, the inverse OETF (HLG is scene-referred: a motion-blurred exposure is a mean of scene light).
+_HLG_A = 0.17883277
+_HLG_B = 1 - 4 * _HLG_A
+_HLG_C = 0.5 - _HLG_A * np.log(4 * _HLG_A)
+
+
+def hlg_to_linear(v: np.ndarray) -> np.ndarray:
+    v = np.clip(np.asarray(v, dtype=np.float64), 0.0, 1.0)
+    return np.where(v <= 0.5, v * v / 3.0, (np.exp((np.maximum(v, 0.5) - _HLG_C) / _HLG_A) + _HLG_B) / 12.0)
+
+
+def hlg_from_linear(x: np.ndarray) -> np.ndarray:
+    x = np.clip(np.asarray(x, dtype=np.float64), 0.0, 1.0)
+    return np.where(x <= 1 / 12, np.sqrt(3.0 * x), _HLG_A * np.log(np.maximum(12.0 * x - _HLG_B, 1e-12)) + _HLG_C)
+
+
+# SMPTE ST 2084 (PQ): display light Y in [0, 1] of 10000 cd/m2; display-referred, so we average display light.
+_PQ_M1, _PQ_M2 = 2610 / 16384, 2523 / 4096 * 128
+_PQ_C1, _PQ_C2, _PQ_C3 = 3424 / 4096, 2413 / 4096 * 32, 2392 / 4096 * 32
+
+
+def pq_to_linear(v: np.ndarray) -> np.ndarray:
+    p = np.power(np.clip(np.asarray(v, dtype=np.float64), 0.0, 1.0), 1 / _PQ_M2)
+    return np.power(np.maximum(p - _PQ_C1, 0.0) / (_PQ_C2 - _PQ_C3 * p), 1 / _PQ_M1)
+
+
+def pq_from_linear(x: np.ndarray) -> np.ndarray:
+    y = np.power(np.clip(np.asarray(x, dtype=np.float64), 0.0, 1.0), _PQ_M1)
+    return np.power((_PQ_C1 + _PQ_C2 * y) / (1 + _PQ_C3 * y), _PQ_M2)
+
+
+def auto_crf(transfers: dict[str, str]) -> str:
+    """The curve for `--crf auto` from each clip's recorded transfer (clip name -> 'hlg', 'pq', 'bt709', ...): hlg or
+    pq when every clip is coded so, srgb when none is (SDR, as before); clips of both kinds in one run: UserError."""
+    curve = {name: (t if t in ("hlg", "pq") else "srgb") for name, t in transfers.items()}
+    kinds = sorted(set(curve.values()))
+    if len(kinds) > 1:
+        a = min(curve)
+        b = min(n for n, c in curve.items() if c != curve[a])
+        raise UserError(f"clips with different transfer curves in one run ({a}: {transfers[a]}, {b}: {transfers[b]}): "
+                        "synthesize them separately, or pass --crf to force one")
+    return kinds[0] if kinds else "srgb"
+
+
 def _identity(x: np.ndarray) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
@@ -79,9 +125,11 @@ def transfer(name: str) -> Transfer:
         "gamma2.2": (gamma22_to_linear, gamma22_from_linear),
         "bt709": (bt709_to_linear, bt709_from_linear),
         "linear": (_identity, _identity),
+        "hlg": (hlg_to_linear, hlg_from_linear),
+        "pq": (pq_to_linear, pq_from_linear),
     }
     if name not in curves:
-        raise UserError(f"unknown CRF {name!r} (choose from {', '.join(CRF_NAMES)}, or give --crf-lut FILE)")
+        raise UserError(f"unknown CRF {name!r} (choose from {CRF_AUTO}, {', '.join(CRF_NAMES)}, or give --crf-lut FILE)")
     return Transfer(name, *curves[name])
 
 

@@ -333,7 +333,7 @@ def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.P
     from .splits import shard_clips
 
     cfg = cfg or SynthConfig()
-    tf = cfg.prepare()
+    cfg.prepare()  # options checked before the folders are looked at; the curve is settled below
     interp_root, out_root, manifest = Path(interp_root), Path(out_root), Path(manifest)
     if not interp_root.is_dir():
         raise file_error(interp_root, "no such folder (run `uhdvd-data interpolate raw/ --fps 480` first)")
@@ -346,6 +346,7 @@ def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.P
     all_ids = [f.name for f in folders]
     splits = assign(all_ids, cfg)
     mine = set(shard_clips(all_ids, shard))
+    tf = cfg.prepare({f.name: str(InterpClip(f).meta.get("transfer") or "unknown") for f in folders if f.name in mine})
     # ---- plan and validate everything before writing anything
     plans = [plan_clip(f, splits[f.name], out_root, cfg) for f in folders if f.name in mine]
     if not any(p.windows for p in plans):

@@ -22,7 +22,7 @@ from ..common.hashing import sha256_file
 from . import quality_run
 from .blur import apply_saturation
 from .blurpx import blur_px
-from .crf import Codec
+from .crf import CRF_AUTO, Codec
 from .dataset import (
     ClipPlan,
     PairFinisher,
@@ -246,6 +246,22 @@ def build_clip(video: Path, split: str, out_root: Path, cfg: SynthConfig, tf, in
     return plan, rows
 
 
+def _transfers(videos: dict[str, Path], allow_hdr: bool = True) -> dict[str, str]:
+    """Clip id -> recorded transfer of each video (a header probe; an unreadable clip, or an HDR one that
+    --refuse-hdr will refuse, is left out here and fails with its own error where it is opened)."""
+    from ..video import probe
+
+    out = {}
+    for cid, v in videos.items():
+        try:
+            t = probe(v, hash=False).transfer
+        except UserError:
+            continue
+        if allow_hdr or t not in ("hlg", "pq"):
+            out[cid] = t
+    return out
+
+
 def build_dataset(videos: list[os.PathLike | str], interp_kwargs: dict, out_root: os.PathLike | str = "dataset",
                   manifest: os.PathLike | str = "manifests/4krd.csv", cfg: SynthConfig | None = None,
                   shard: tuple[int, int] | None = None, overwrite: bool = False, show_progress: bool = True,
@@ -255,7 +271,7 @@ def build_dataset(videos: list[os.PathLike | str], interp_kwargs: dict, out_root
     from .splits import shard_clips
 
     cfg = cfg or SynthConfig()
-    tf = cfg.prepare()
+    cfg.prepare()  # options checked first; the curve is settled once the clips are known
     out_root, manifest = Path(out_root), Path(manifest)
     videos = [Path(v) for v in videos]
     ids = [clip_id_for(v) for v in videos]
@@ -266,6 +282,8 @@ def build_dataset(videos: list[os.PathLike | str], interp_kwargs: dict, out_root
     splits = assign(ids, cfg)
     manifest_out = shard_manifest_path(manifest, shard)
     mine = shard_clips(ids, shard)
+    tf = cfg.prepare(_transfers({cid: by_id[cid] for cid in mine}, interp_kwargs.get("allow_hdr", True))
+                     if cfg.crf == CRF_AUTO else None)
     clean_leftovers([out_root / splits[c] / c for c in mine], manifest_out)
     plans, rows = [], []
     if cluster is None:

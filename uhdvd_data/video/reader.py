@@ -29,7 +29,7 @@ def rotate_cw(rgb: np.ndarray, degrees: int) -> np.ndarray:
 class VideoReader:
     """Iterate a clip as Frame objects; use open_video() to build one. One pass per `for` loop (re-opens)."""
 
-    def __init__(self, path: os.PathLike | str, vfr: str = "cfr", allow_hdr: bool = False, info: ClipInfo | None = None,
+    def __init__(self, path: os.PathLike | str, vfr: str = "cfr", allow_hdr: bool = True, info: ClipInfo | None = None,
                  threads: int = 0):
         if vfr not in VFR_POLICIES:
             raise UserError(f"unknown VFR policy {vfr!r} (choose from {', '.join(VFR_POLICIES)})")
@@ -40,8 +40,8 @@ class VideoReader:
         if self.info.is_hdr and not allow_hdr:
             raise file_error(
                 self.path,
-                f"HDR footage (transfer {self.info.transfer}) refused: blur synthesis needs a known SDR transfer curve; "
-                "pass --allow-hdr to process it anyway (the transfer is recorded)",
+                f"HDR footage (transfer {self.info.transfer}) refused by --refuse-hdr (by default it is kept in its "
+                "transfer and synthesize averages it with that curve)",
             )
         if self.info.vfr and vfr == "error":
             lo, med, hi = self.info.interval_stats
@@ -129,8 +129,9 @@ class VideoReader:
             yield Frame(index=k, time_s=g, rgb=rgb, src_index=si, src_time_s=st_t)
 
 
-def open_video(path: os.PathLike | str, vfr: str = "cfr", allow_hdr: bool = False, info: ClipInfo | None = None,
+def open_video(path: os.PathLike | str, vfr: str = "cfr", allow_hdr: bool = True, info: ClipInfo | None = None,
                threads: int = 0) -> VideoReader:
     """Open a clip for streaming decode. vfr: 'cfr' resamples VFR clips to the nominal fps grid (nearest source
-    frame; duplicates/drops counted in .stats), 'error' refuses them. HDR (HLG/PQ) is refused unless allow_hdr."""
+    frame; duplicates/drops counted in .stats), 'error' refuses them. HDR (HLG/PQ) frames keep their transfer;
+    allow_hdr=False refuses them."""
     return VideoReader(path, vfr=vfr, allow_hdr=allow_hdr, info=info, threads=threads)
