@@ -113,19 +113,21 @@ def motion_4k(sc) -> None:
     x0, x1 = to_tensor(g0, "cpu"), to_tensor(g1, "cpu")
     print("\n| motion (3840x2160, CPU, flows at 1024x576) | per pair | per new frame (motion at t, warps, blend, hedge) |")
     print("|---|---|---|")
-    rows = (("plain", "plain", True, 1), ("fused without full-res refinement (before 2026-12-02)", "fused", False, 1),
-            ("fused + one-level full-res refinement (2026-12-02)", "fused", True, 1),
-            ("fused (default: + refinement at half, then full resolution)", "fused", True, mm.REFINE_LEVELS))
-    default_levels = mm.REFINE_LEVELS
-    for label, kind, refine, levels in rows:
-        mm.REFINE_LEVELS = levels
+    rows = (("plain", "plain", True, 1, 0), ("fused without full-res refinement (before 2026-12-02)", "fused", False, 1, 0),
+            ("fused + one-level full-res refinement (2026-12-02)", "fused", True, 1, 0),
+            ("fused + two-level refinement, hedge over the whole frame (2026-12-02)", "fused", True, 2, 0),
+            ("fused (default: two-level refinement, hedge in the tiles that need it)", "fused", True, mm.REFINE_LEVELS,
+             mm.HEDGE_TILE))
+    default_levels, default_tile = mm.REFINE_LEVELS, mm.HEDGE_TILE
+    for label, kind, refine, levels, tile in rows:
+        mm.REFINE_LEVELS, mm.HEDGE_TILE = levels, tile
         t0 = time.perf_counter()
         m = mm.pair_motion(g0, g1, motion=kind, refine=refine)
         t1 = time.perf_counter()
         for j in (4, 8, 12):
             mm.frame_at(x0, x1, m, j / 16)
         t2 = time.perf_counter()
-        mm.REFINE_LEVELS = default_levels
+        mm.REFINE_LEVELS, mm.HEDGE_TILE = default_levels, default_tile
         print(f"| {label} | {t1 - t0:.2f} s | {(t2 - t1) / 3:.2f} s |", flush=True)
 
 

@@ -323,13 +323,16 @@ def prewarp(x0: torch.Tensor, x1: torch.Tensor, motion: PairMotion, t: float) ->
 
 
 HEDGE = 0.5  # weight of the plain-DIS prediction where no rigid layer explains the motion (an equal two-way mean)
-HEDGE_TILE = 64  # the hedge is computed only in runs of 64x64 tiles holding unexplained pixels (at 4K often a few %)
+HEDGE_TILE = 64  # the hedge is computed only in runs of 64x64 tiles holding unexplained pixels (at 4K often a few %;
+#                 0: over the whole frame, the reference the benchmark times it against)
 
 
 def active_boxes(mask: torch.Tensor, tile: int = HEDGE_TILE) -> list[tuple[int, int, int, int]]:
     """(y0, y1, x0, x1) boxes covering every True pixel of `mask` (...,H,W): per row of tile x tile tiles, each run of
     tiles that hold one (rows and runs clipped to the frame)."""
     h, w = mask.shape[-2:]
+    if tile <= 0:
+        return [(0, h, 0, w)] if bool(mask.any()) else []
     occ = torch.nn.functional.max_pool2d(mask.reshape(-1, 1, h, w).float(), tile, ceil_mode=True).amax(0)[0] > 0
     boxes = []
     for ty, row in enumerate(occ.tolist()):
@@ -357,7 +360,7 @@ def hedged(out: torch.Tensor, x0: torch.Tensor, x1: torch.Tensor, motion: PairMo
     m = motion.fused
     if m is None or m.dis01 is None or unexplained_t is None:
         return out
-    boxes = active_boxes(unexplained_t > 0)
+    boxes = active_boxes(unexplained_t > 0, HEDGE_TILE)
     if not boxes:
         return out
     h, w = x0.shape[-2:]
