@@ -20,7 +20,7 @@ class InterpConfig:
     tile: int = 0  # network tile side in px (0 = auto: 1024 cpu, 2048 cuda)
     tile_overlap: int = 64
     max_tile: int = 4096
-    vfr: str = "cfr"  # cfr: resample variable-frame-rate clips to their nominal rate; error: refuse them
+    vfr: str = "cfr"  # cfr: variable-frame-rate clips onto their nominal grid (interp.retime); error: refuse them
     allow_hdr: bool = True  # keep HLG/PQ sources in their transfer (False: --refuse-hdr refuses them)
     scene_threshold: float = DEFAULT_SCENE_THRESHOLD
     motion_workers: int | None = None  # motion-estimation threads ahead of the device (None: a quarter of the cores
@@ -78,7 +78,9 @@ def add_interp_options(g) -> None:
     g.add_argument("--tile", type=int, default=0, help="tile side in px for the network (0 = auto: 1024 cpu, 2048 cuda)")
     g.add_argument("--tile-overlap", type=int, default=64, help="tile overlap in px (feathered; default 64)")
     g.add_argument("--max-tile", type=int, default=4096, help="upper bound on the tile side (bounds memory)")
-    g.add_argument("--vfr", default="cfr", choices=["cfr", "error"], help="variable-frame-rate clips: resample or refuse")
+    g.add_argument("--vfr", default="cfr", choices=["cfr", "error"],
+                   help="variable-frame-rate clips: cfr (default) puts them on their nominal grid, interpolating grid "
+                   "times between recorded frames; error refuses them")
     g.add_argument("--allow-hdr", dest="allow_hdr", action="store_true", default=True,
                    help="HLG/PQ sources are kept in their transfer (the default; synthesize averages them with that curve)")
     g.add_argument("--refuse-hdr", dest="allow_hdr", action="store_false", help="refuse HLG/PQ sources instead")

@@ -27,7 +27,7 @@ import numpy as np
 from .. import __version__
 from ..common.atomic import clean_temp_files, write_text
 from ..common.stages import OrderedWriter
-from . import scenes, timegrid
+from . import retime, scenes, timegrid
 from .methods import make_method, warn
 from .store import CLIP_JSON, FFV1_NAME, FRAME_PATTERN, FRAMES_CSV, FrameRow, InterpClipWriter
 
@@ -232,7 +232,13 @@ def iter_interpolated(video_path, fps=480, method: str = "auto", weights=None, d
     def frames():
         workers = getattr(interp, "motion_workers", 0)
         with open_video(video_path, vfr=vfr, allow_hdr=allow_hdr, info=info) as v:
-            yield from generate(prefetched(iter(v), io_queue), interp, factor, Fraction(info.fps_num, info.fps_den),
+            src, queue = iter(v), io_queue
+            if v.resample:  # VFR: grid times between recorded frames are interpolated, not repeated (interp.retime);
+                # that uses the method, so the frames are read in this thread (the method is not shared across threads)
+                src = retime.retimed(v.timed(), v.fps, v.frame_count, retime.pair_interpolator(interp, scene_threshold),
+                                     v.stats)
+                queue = 0
+            yield from generate(prefetched(src, queue), interp, factor, Fraction(info.fps_num, info.fps_den),
                                 meta, has=has, scene_threshold=scene_threshold, lookahead=1 + workers,
                                 on_device=on_device)
             meta["vfr_stats"] = dict(v.stats)

@@ -110,6 +110,14 @@ class VideoReader:
         if n < self.info.frame_count:
             raise file_error(self.path, f"only {n} of {self.info.frame_count} frames could be decoded (truncated?)")
 
+    def timed(self) -> Iterator[tuple[float, np.ndarray]]:
+        """(time_s from the first frame, rgb) of every source frame as recorded (no resampling; counts
+        stats['source_frames']): for callers that put a VFR clip on its grid themselves (interp.retime)."""
+        self.stats["source_frames"] = 0
+        for item in self._decoded():
+            self.stats["source_frames"] += 1
+            yield item
+
     def __iter__(self) -> Iterator[Frame]:
         st = self.stats
         st.update(duplicated=0, dropped=0, source_frames=0, output_frames=0)
