@@ -37,7 +37,7 @@ def test_grid_times_use_close_frames_and_interpolate_the_rest():
     assert [f.src_index for f in out] == [0, 1, -2, 2, 3, -4, -5, 5]  # -1 - i: interpolated after source frame i
     assert calls == [(1.0, 2.0, 0.5), (3.0, 4.0, round(0.98 / 1.48, 6)), (4.0, 5.0, round(0.5 / 1.5, 6))]
     assert out[2].rgb[0, 0] == pytest.approx(1.5) and out[4].rgb[0, 0] == 3.0
-    assert stats == {"interpolated": 3, "duplicated": 0, "dropped": 1}  # frame 4 (5.5) is only used between others
+    assert stats == {"output_frames": 8, "interpolated": 3, "duplicated": 0, "off_grid": 1}  # 5.5: only an anchor
 
 
 def test_grid_past_the_last_frame_holds_it_and_cfr_input_passes_through():
@@ -46,9 +46,9 @@ def test_grid_past_the_last_frame_holds_it_and_cfr_input_passes_through():
     stats = {}
     out = list(retime.retimed(items, Fraction(30), 6, between, stats))
     assert [f.src_index for f in out] == [0, 1, 2, 3, 3, 3] and not calls
-    assert stats == {"interpolated": 0, "duplicated": 2, "dropped": 0}
+    assert stats == {"output_frames": 6, "interpolated": 0, "duplicated": 2, "off_grid": 0}
     stats = {}
-    assert len(list(retime.retimed(items, Fraction(30), 2, between, stats))) == 2 and stats["dropped"] == 2
+    assert len(list(retime.retimed(items, Fraction(30), 2, between, stats))) == 2 and stats["off_grid"] == 2
 
 
 def test_no_frame_is_synthesized_across_a_scene_cut():
@@ -81,3 +81,4 @@ def test_interpolate_puts_a_vfr_clip_on_its_grid_without_repeats(in_tmp, capsys)
     st = meta["vfr_stats"]
     assert st["resampled"] and st["source_frames"] == 12
     assert st["interpolated"] >= 2 and st["duplicated"] == 0, st  # the dropped frame is made, not repeated
+    assert st["output_frames"] == 13  # 12 recorded frames over 12 intervals (one dropped): grid 0..12

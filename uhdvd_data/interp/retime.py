@@ -26,9 +26,10 @@ def retimed(items: Iterable[tuple[float, np.ndarray]], fps: Fraction, n_grid: in
     """Frames of the grid k/fps (k < n_grid) from (time_s, rgb) source frames in increasing time. between(a, b, t) is
     the frame at fraction t of the way from a to b (the interpolator). A grid frame that uses a source frame carries
     its index and time; an interpolated one carries the earlier source frame's (and src_index -1 - that index, so a
-    reader can tell). stats gains 'interpolated', 'duplicated' and 'dropped' (source frames no grid time used as is)."""
+    reader can tell). stats gains 'output_frames', 'interpolated', 'duplicated' (held) and 'off_grid' (recorded frames
+    no grid time takes as they are: used only to interpolate, or past the grid's end)."""
     stats = {} if stats is None else stats
-    for key in ("interpolated", "duplicated", "dropped"):
+    for key in ("output_frames", "interpolated", "duplicated", "off_grid"):
         stats[key] = 0
     period = float(Fraction(fps.denominator, fps.numerator))
     it = iter(enumerate(items))
@@ -38,10 +39,11 @@ def retimed(items: Iterable[tuple[float, np.ndarray]], fps: Fraction, n_grid: in
     nxt = next(it, None)
     used = -1
     for k in range(n_grid):
+        stats["output_frames"] += 1
         g = k * period
         while nxt is not None and nxt[1][0] <= g + TOLERANCE * period:
             if used != prev[0]:
-                stats["dropped"] += 1
+                stats["off_grid"] += 1
             prev, nxt = nxt, next(it, None)
         (i, (ti, a)) = prev
         if abs(g - ti) <= TOLERANCE * period or nxt is None:
@@ -59,7 +61,7 @@ def retimed(items: Iterable[tuple[float, np.ndarray]], fps: Fraction, n_grid: in
         stats["interpolated"] += 1
         yield Frame(index=k, time_s=g, rgb=between(a, b, (g - ti) / (tj - ti)), src_index=-1 - i, src_time_s=ti)
     rest = sum(1 for _ in it) + (nxt is not None)
-    stats["dropped"] += rest + (used != prev[0])
+    stats["off_grid"] += rest + (used != prev[0])
 
 
 def pair_interpolator(method, scene_threshold: float | None = None) -> Callable[[np.ndarray, np.ndarray, float], np.ndarray]:
