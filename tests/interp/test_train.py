@@ -20,13 +20,15 @@ def test_train_resume_and_use(in_tmp, capsys):
     from .conftest import moving_frames
 
     args = ["train-interp", "--steps", "2", "--crop", "32", "--batch", "2", "--crops-per-sample", "2",
-            "--render", "96x64", "--kernel-size", "5", "--out", "run", "--device", "cpu", "--log-every", "1"]
+            "--render", "96x64", "--kernel-size", "5", "--out", "run", "--device", "cpu", "--log-every", "1",
+            "--nonrigid", "0.5"]
     with pytest.raises(SystemExit) as e:
         main(args)
     assert e.value.code == 0
     assert Path("run/last.safetensors").is_file() and Path("run/state.pt").is_file()
     meta = json.loads(Path("run/last.json").read_text())
     assert meta["steps"] == 2 and meta["k"] == 5 and not set(meta["photos"]) & set(HELDOUT_PHOTOS)
+    assert meta["nonrigid"] == 0.5
     with pytest.raises(SystemExit) as e:
         main([*args[:2], "3", *args[3:], "--resume"])
     assert e.value.code == 0

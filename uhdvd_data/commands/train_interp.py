@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--crops-per-sample", type=int, default=4, help="training crops taken from each rendered pair")
     add_motion_options(p)
     p.add_argument("--motion-max", type=float, default=48.0, help="max synthetic camera motion, px per source frame")
+    p.add_argument("--nonrigid", type=float, default=0.0, metavar="P",
+                   help="share of rendered scenes whose moving object bends (exact non-rigid truth; default 0)")
     p.add_argument("--no-t-gate", action="store_true",
                    help="do not fade the network's residual out toward t=0 and t=1 (4 t (1-t) gate)")
     p.add_argument("--loss", default="charbonnier", choices=["charbonnier", "mse"],
@@ -64,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         rw, rh = (int(v) for v in args.render.lower().split("x"))
     except ValueError as e:
         raise UserError(f"--render must be WxH, e.g. 640x360 (got {args.render!r})") from e
+    if not 0.0 <= args.nonrigid <= 1.0:
+        raise UserError(f"--nonrigid must be within [0, 1] (got {args.nonrigid})")
     if min(rw, rh) < args.crop + 8:
         raise UserError(f"--render {args.render} is too small for --crop {args.crop}")
     dev = pick_device(args.device)
@@ -72,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
                       footage_ratio=args.footage_ratio, time_budget_s=args.time_budget * 60.0,
                       ckpt_every=args.ckpt_every, log_every=args.log_every, init=args.init, render=(rh, rw),
                       crops_per_sample=args.crops_per_sample, motion_max=args.motion_max, t_gate=not args.no_t_gate,
-                      motion=args.motion, layer=not args.no_layer, loss=args.loss, trajectory=args.trajectory)
+                      motion=args.motion, layer=not args.no_layer, loss=args.loss, trajectory=args.trajectory,
+                      nonrigid=args.nonrigid)
     res = train(cfg, resume=args.resume, log=lambda s: print(s, flush=True))
     print(f"trained {res['steps']} steps; weights: {res['out']}/last.safetensors")
     return 0

@@ -51,6 +51,7 @@ class TrainConfig:
     demo_photos: int = 0  # 0 = all training photos
     footage_ratio: float = 0.5  # fraction of a batch from footage when footage is given
     motion_max: float = 48.0  # px per source interval at the render size
+    nonrigid: float = 0.0  # share of synthetic scenes whose occluder bends (render.scene occ_wave: non-rigid truth)
     render: tuple = (360, 640)  # synthetic frames are rendered at this size (flows on the whole frame)
     crops_per_sample: int = 4
     time_budget_s: float = 0.0  # stop (and save) after this many seconds; 0 = no limit
@@ -135,11 +136,11 @@ class FootageTriplets:
         return crop[0], crop[2], crop[1].astype(np.float32) / 255.0, 0.5
 
 
-def synthetic_sample(rng: np.random.Generator, size, photos, motion_max: float):
+def synthetic_sample(rng: np.random.Generator, size, photos, motion_max: float, nonrigid: float = 0.0):
     """(f0, f1, truth_t, t, (f_-1, f2)) rendered at `size` (int or (H, W)); the captured frames (at -1, 0, 1, 2)
     quantised to 8 bit like real footage, the outer two for quadratic trajectories."""
     hw = (size, size) if isinstance(size, int) else tuple(size)
-    sc = random_scene(rng, hw, photos=photos, motion=(0.0, motion_max))
+    sc = random_scene(rng, hw, photos=photos, motion=(0.0, motion_max), wave_prob=nonrigid)
     t = float(rng.uniform(0.03, 0.97))
     return _q8(sc.render(0.0)), _q8(sc.render(1.0)), sc.render(t), t, (_q8(sc.render(-1.0)), _q8(sc.render(2.0)))
 
@@ -246,7 +247,7 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
         meta = {"render": list(cfg.render), "crops_per_sample": cfg.crops_per_sample, "motion_max": cfg.motion_max,
                 "init": cfg.init, "steps": step, "wall_time_s": round(elapsed, 1), "device": str(device), "crop": cfg.crop,
                 "batch": cfg.batch, "lr": cfg.lr, "seed": cfg.seed, "photos": list(photos),
-                "footage": [str(p) for p in cfg.footage], "loss": cfg.loss, "motion": cfg.motion,
+                "footage": [str(p) for p in cfg.footage], "loss": cfg.loss, "motion": cfg.motion, "nonrigid": cfg.nonrigid,
                 "trajectory": cfg.trajectory,
                 "layer": model.layer}
         save_interp_weights(model, out / "last.safetensors", meta)
@@ -268,7 +269,7 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
             if footage is not None and rng.random() < cfg.footage_ratio:
                 samples.append(footage.sample())
             else:
-                samples.append(synthetic_sample(rng, cfg.render, photos, cfg.motion_max))
+                samples.append(synthetic_sample(rng, cfg.render, photos, cfg.motion_max, cfg.nonrigid))
         (w0, w1, x0, x1, wt, cand, gt), ts = make_batch(samples, cfg.crop, rng, device, crops_per_sample=cps,
                                                   motion=cfg.motion, trajectory=cfg.trajectory)
         for g in opt.param_groups:

@@ -2,7 +2,8 @@
 
 The truth of the interpolation network's training tuples and of the held-out fidelity benchmark. A virtual camera
 pans (plus a little rotation and zoom) over a photo while an occluding object (an elliptical cut-out of another
-photo) moves in front of it. `Scene.render(t)` gives the exact frame at time t (t in units of source-frame
+photo) moves in front of it; optionally the occluder also bends (`occ_wave`: a travelling sine shear, the simplest
+non-rigid mover with exact truth, for training on motion no homography explains). `Scene.render(t)` gives the exact frame at time t (t in units of source-frame
 intervals), exposed through the sensor model (sensor.py: 4x4 area integration, 0.5 px optics PSF), so interpolated
 frames can be scored against the truth.
 """
@@ -33,6 +34,8 @@ class Scene:
     zoom_vel: float  # relative scale change per interval
     occ_pos: tuple[float, float] = (0.0, 0.0)  # occluder top-left in output px at t=0
     occ_vel: tuple[float, float] = (0.0, 0.0)
+    occ_wave: tuple[float, float, float] = (0.0, 1.0, 0.0)  # (amplitude px, wavelength px, rad per interval): the
+    # occluder's row y (patch coords) is shifted along x by amplitude * sin(2 pi y / wavelength + speed * t)
     supersample: int = SENSOR.supersample  # the sensor's samples per output pixel along each axis; 1 = point sampling
     psf_sigma: float = SENSOR.psf_sigma  # the sensor's Gaussian optics blur in output px; 0 = none
 
@@ -57,15 +60,29 @@ class Scene:
         py = self.occ_pos[1] + self.occ_vel[1] * t
         return np.array([[1.0, 0.0, -px], [0.0, 1.0, -py], [0.0, 0.0, 1.0]])
 
+    def _occ_layer(self, layer: np.ndarray, t: float, grid: np.ndarray, wh: tuple[int, int], interpolation: int) -> np.ndarray:
+        """`layer` (occluder patch, RGBA or alpha) drawn on a W x H grid (grid: 3x3 grid pixel -> output pixel) at
+        time t, bent by occ_wave when it has an amplitude (zero outside the patch)."""
+        m = self.occluder_matrix(t) @ grid
+        amp, wavelength, speed = self.occ_wave
+        if not amp:
+            return warp(layer, m, wh, interpolation, cv2.BORDER_CONSTANT)
+        w, h = wh
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        px = m[0, 0] * xx + m[0, 1] * yy + m[0, 2]
+        py = m[1, 0] * xx + m[1, 1] * yy + m[1, 2]
+        px = px - amp * np.sin(2 * np.pi * py / wavelength + speed * t)
+        return cv2.remap(layer, px.astype(np.float32), py.astype(np.float32), interpolation, borderMode=cv2.BORDER_CONSTANT,
+                         borderValue=0)
+
     def occluder_alpha(self, t: float, sensor: bool = False) -> np.ndarray:
         """HxW float32 coverage of the occluder at time t (zeros without one): point-sampled, or with sensor=True
         formed like the frames (its weight in the rendered pixel)."""
         if self.occluder is None:
             return np.zeros(self.size, np.float32)
         alpha = np.ascontiguousarray(self.occluder[..., 3])
-        m = self.occluder_matrix(t)
         return (self.sensor if sensor else POINT).expose(
-            lambda grid, wh: warp(alpha, m @ grid, wh, cv2.INTER_LINEAR, cv2.BORDER_CONSTANT), self.size)
+            lambda grid, wh: self._occ_layer(alpha, t, grid, wh, cv2.INTER_LINEAR), self.size)
 
     def exact_flow(self, ta: float, tb: float, occluder: bool = True) -> np.ndarray:
         """HxWx2 float32: where each pixel seen at time ta is at time tb, minus its position (x, y order).
@@ -78,17 +95,24 @@ class Scene:
         cam = pts @ (np.linalg.inv(self.camera_matrix(tb)) @ self.camera_matrix(ta)).T
         flow = np.stack([cam[..., 0] - xx, cam[..., 1] - yy], -1)
         if occluder and self.occluder is not None:
-            flow[self.occluder_alpha(ta) > 0.5] = (self.occ_vel[0] * (tb - ta), self.occ_vel[1] * (tb - ta))
+            on = self.occluder_alpha(ta) > 0.5
+            amp, wavelength, speed = self.occ_wave
+            # patch coordinates of the pixel at ta, then where that patch point is drawn at tb
+            v = yy[on] - (self.occ_pos[1] + self.occ_vel[1] * ta)
+            u = xx[on] - (self.occ_pos[0] + self.occ_vel[0] * ta) - amp * np.sin(2 * np.pi * v / wavelength + speed * ta)
+            xb = u + self.occ_pos[0] + self.occ_vel[0] * tb + amp * np.sin(2 * np.pi * v / wavelength + speed * tb)
+            yb = v + self.occ_pos[1] + self.occ_vel[1] * tb
+            flow[on] = np.stack([xb - xx[on], yb - yy[on]], -1)
         return flow.astype(np.float32)
 
     def render(self, t: float) -> np.ndarray:
         """HxWx3 float32 frame in [0, 1] at time t."""
-        cam, occ = self.camera_matrix(t), self.occluder_matrix(t)
+        cam = self.camera_matrix(t)
 
         def draw(grid: np.ndarray, wh: tuple[int, int]) -> np.ndarray:
             frame = warp(self.photo, cam @ grid, wh)
             if self.occluder is not None:
-                layer = warp(self.occluder, occ @ grid, wh, cv2.INTER_LINEAR, cv2.BORDER_CONSTANT)
+                layer = self._occ_layer(self.occluder, t, grid, wh, cv2.INTER_LINEAR)
                 alpha = layer[..., 3:4]
                 frame = frame * (1 - alpha) + layer[..., :3] * alpha
             return frame
@@ -111,8 +135,10 @@ def make_occluder(photo: np.ndarray, rng: np.random.Generator, ow: int, oh: int)
 
 def random_scene(rng: np.random.Generator, size: tuple[int, int], photos: Sequence[str] = TRAIN_PHOTOS,
                  motion: tuple[float, float] = (0.0, 48.0), occluder_prob: float = 0.7, rotation: float = 0.02,
-                 zoom: float = 0.03) -> Scene:
-    """A scene whose camera moves |v| ~ U(motion) output px per source interval in a random direction."""
+                 zoom: float = 0.03, wave_prob: float = 0.0) -> Scene:
+    """A scene whose camera moves |v| ~ U(motion) output px per source interval in a random direction; with
+    probability wave_prob its occluder also bends (amplitude 2-10 px, wavelength 0.6-1.5 patch heights, 0.4-1.2 rad
+    per interval either way). wave_prob 0 draws the same scenes as before it existed (no extra random numbers)."""
     h, w = size
     names = list(photos)
     photo = load_photo(names[int(rng.integers(len(names)))])
@@ -136,5 +162,9 @@ def random_scene(rng: np.random.Generator, size: tuple[int, int], photos: Sequen
         ospeed = float(rng.uniform(*motion))
         oang = float(rng.uniform(0, 2 * math.pi))
         occ_vel = (ospeed * math.cos(oang), ospeed * math.sin(oang))
-    return Scene(photo, occ, (h, w), (cx, cy), vel, float(rng.uniform(-0.2, 0.2)),
-                 float(rng.uniform(-rotation, rotation)), scale, float(rng.uniform(-zoom, zoom)), occ_pos, occ_vel)
+    sc = Scene(photo, occ, (h, w), (cx, cy), vel, float(rng.uniform(-0.2, 0.2)),
+               float(rng.uniform(-rotation, rotation)), scale, float(rng.uniform(-zoom, zoom)), occ_pos, occ_vel)
+    if occ is not None and wave_prob > 0 and rng.random() < wave_prob:
+        sc.occ_wave = (float(rng.uniform(2.0, 10.0)), float(rng.uniform(0.6, 1.5) * occ.shape[0]),
+                       float(rng.uniform(0.4, 1.2) * rng.choice([-1.0, 1.0])))
+    return sc
