@@ -64,7 +64,9 @@ class Ffv1Frames:
             self._last = (index, self._decode_to(index))
         fr = self._last[1]
         deep = "16" in fr.format.name or "48" in fr.format.name
-        return fr.to_ndarray(format=(order + ("48le" if deep else "24")))
+        # PyAV returns a strided view when the converted frame's rows are padded (it depends on the buffer's
+        # alignment, so it comes and goes); callers get a contiguous array either way (no copy when it already is)
+        return np.ascontiguousarray(fr.to_ndarray(format=(order + ("48le" if deep else "24"))))
 
     def size(self) -> tuple[int, int]:
         """(width, height) from the stream header."""

@@ -100,7 +100,7 @@ class VideoReader:
                     t = n / self.info.fps
                 if t0 is None:
                     t0 = t
-                rgb = frame.to_ndarray(format=fmt)
+                rgb = np.ascontiguousarray(frame.to_ndarray(format=fmt))  # padded rows come back as a strided view
                 n += 1
                 yield t - t0, rotate_cw(rgb, rot)
         except av.error.FFmpegError as e:
