@@ -46,18 +46,13 @@ def retimed(items: Iterable[tuple[float, np.ndarray]], fps: Fraction, n_grid: in
                 stats["off_grid"] += 1
             prev, nxt = nxt, next(it, None)
         (i, (ti, a)) = prev
-        if abs(g - ti) <= TOLERANCE * period or nxt is None:
-            if used == i:
-                stats["duplicated"] += 1
-            used = i
-            yield Frame(index=k, time_s=g, rgb=a, src_index=i, src_time_s=ti)
-            continue
-        j, (tj, b) = nxt
-        if g < ti:  # before the first source frame (a late first timestamp): hold it
+        # close enough, past the last frame, or before the first (a late first timestamp): the recorded frame
+        if abs(g - ti) <= TOLERANCE * period or nxt is None or g < ti:
             stats["duplicated"] += used == i
             used = i
             yield Frame(index=k, time_s=g, rgb=a, src_index=i, src_time_s=ti)
             continue
+        _, (tj, b) = nxt
         stats["interpolated"] += 1
         yield Frame(index=k, time_s=g, rgb=between(a, b, (g - ti) / (tj - ti)), src_index=-1 - i, src_time_s=ti)
     rest = sum(1 for _ in it) + (nxt is not None)
@@ -70,16 +65,14 @@ def pair_interpolator(method, scene_threshold: float | None = None) -> Callable[
     synthesized: the nearer frame is held (the pipeline then finds the cut between grid frames)."""
     from . import scenes
 
-    cache: dict = {}
+    last: list = [None, None, None]  # (a, b, state): the arrays themselves are held, so identity checks are safe
 
     def between(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
-        key = (id(a), id(b))
-        if key not in cache:
-            cache.clear()
+        if last[0] is not a or last[1] is not b:
             cut = scene_threshold is not None and scenes.is_cut(a, b, scene_threshold)
-            cache[key] = None if cut else method.prepare(a, b)
-        if cache[key] is None:
+            last[:] = [a, b, None if cut else method.prepare(a, b)]
+        if last[2] is None:
             return a if t < 0.5 else b
-        return method.frame(cache[key], t)
+        return method.frame(last[2], t)
 
     return between

@@ -346,9 +346,9 @@ def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.P
     all_ids = [f.name for f in folders]
     splits = assign(all_ids, cfg)
     mine = set(shard_clips(all_ids, shard))
-    tf = cfg.prepare({f.name: str(InterpClip(f).meta.get("transfer") or "unknown") for f in folders if f.name in mine})
     # ---- plan and validate everything before writing anything
     plans = [plan_clip(f, splits[f.name], out_root, cfg) for f in folders if f.name in mine]
+    tf = cfg.prepare({p.clip_id: str(p.meta.get("transfer") or "unknown") for p in plans})
     if not any(p.windows for p in plans):
         raise no_window_error(cfg, plans)
     sizes = {}
