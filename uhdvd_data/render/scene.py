@@ -3,8 +3,8 @@
 The truth of the interpolation network's training tuples and of the held-out fidelity benchmark. A virtual camera
 pans (plus a little rotation and zoom) over a photo while an occluding object (an elliptical cut-out of another
 photo) moves in front of it; optionally the occluder also bends (`occ_wave`: a travelling sine shear, the simplest
-non-rigid mover with exact truth, for training on motion no homography explains). `Scene.render(t)` gives the exact frame at time t (t in units of source-frame
-intervals), exposed through the sensor model (sensor.py: 4x4 area integration, 0.5 px optics PSF), so interpolated
+non-rigid mover with exact truth, for training on motion no homography explains). `Scene.render(t)` gives the exact
+frame at time t (t in units of source-frame intervals), exposed through the sensor model (sensor.py: 4x4 area integration, 0.5 px optics PSF), so interpolated
 frames can be scored against the truth.
 """
 

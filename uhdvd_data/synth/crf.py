@@ -94,7 +94,9 @@ def pq_from_linear(x: np.ndarray) -> np.ndarray:
 def auto_crf(transfers: dict[str, str]) -> str:
     """The curve for `--crf auto` from each clip's recorded transfer (clip name -> 'hlg', 'pq', 'bt709', ...): hlg or
     pq when every clip is coded so, srgb when none is (SDR, as before); clips of both kinds in one run: UserError."""
-    curve = {name: (t if t in ("hlg", "pq") else "srgb") for name, t in transfers.items()}
+    from ..video.colour import HDR_TRANSFERS  # ('hlg', 'pq'): each is also the name of its curve here
+
+    curve = {name: (t if t in HDR_TRANSFERS else "srgb") for name, t in transfers.items()}
     kinds = sorted(set(curve.values()))
     if len(kinds) > 1:
         a = min(curve)

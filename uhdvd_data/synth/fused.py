@@ -250,6 +250,7 @@ def _transfers(videos: dict[str, Path], allow_hdr: bool = True) -> dict[str, str
     """Clip id -> recorded transfer of each video (a header probe; an unreadable clip, or an HDR one that
     --refuse-hdr will refuse, is left out here and fails with its own error where it is opened)."""
     from ..video import probe
+    from ..video.colour import HDR_TRANSFERS
 
     out = {}
     for cid, v in videos.items():
@@ -257,7 +258,7 @@ def _transfers(videos: dict[str, Path], allow_hdr: bool = True) -> dict[str, str
             t = probe(v, hash=False).transfer
         except UserError:
             continue
-        if allow_hdr or t not in ("hlg", "pq"):
+        if allow_hdr or t not in HDR_TRANSFERS:
             out[cid] = t
     return out
 
