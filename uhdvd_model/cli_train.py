@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
       "convergence for short runs; the default is the paper's architecture)")
     a("--init", help="start from these weights (.safetensors of ours, or the authors' 4KRD folder of .pkl files)")
     a("--resume", action="store_true", help="continue the run in the run folder from its latest valid checkpoint")
-    a("--clip-len", type=int, help="consecutive frames per sample (default 5)")
+    a("--clip-len", type=int, help="consecutive frames per sample (default 5, or the longest clip when all are shorter)")
     a("--crop", type=int, help="square crop, a multiple of 128 for UHDVD (default: 512 on CUDA, 128 on CPU, "
       "at most the frame size)")
     a("--batch-size", type=int, help="clips per step and process (default 1, as the paper)")

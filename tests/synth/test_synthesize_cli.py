@@ -254,3 +254,23 @@ def test_splits_file_and_short_clip_note(interp3, mkclip, capsys):
     assert "tiny" in out and "no window" in out
     assert "halfdone" in out and "no finished interpolation" in out
     assert Path("dataset/val/clipA/blur/000000.png").is_file()
+
+
+def test_short_clips_fall_back_to_tiling(in_tmp, mkclip, capsys):
+    """A 2-frame source clip (17 frames at x16) holds no 13-frame window around a captured frame: by default the
+    segment is tiled instead (with a note); an explicit --center captured still refuses in one line."""
+    mkclip(in_tmp / "interp", "two", n_src=2)
+    rc, _, err = cli(capsys, "synthesize", "--center", "captured", "--no-progress")
+    _assert_clean_error(rc, err, "centred on captured frames")
+    rc, out, err = cli(capsys, "synthesize", "--no-progress")
+    assert rc == 0, err
+    rs = rows()
+    assert [(r["start_idx"], r["end_idx"], r["src_frame"]) for r in rs] == [("0", "12", "")]
+    assert "tile the scene segments" in out
+    assert json.loads(Path("manifests/4krd.json").read_text())["config"]["center"] == "any"
+
+
+def test_center_auto_keeps_captured_windows_when_they_fit(interp3, capsys):
+    assert cli(capsys, "synthesize", "--no-progress")[0] == 0
+    assert json.loads(Path("manifests/4krd.json").read_text())["config"]["center"] == "captured"
+    assert all(r["src_frame"] for r in rows())

@@ -163,3 +163,19 @@ def test_ddp_two_processes_gloo_keep_equal_weights(tmp_path):
     assert "2 process(es)" in (out / "log.txt").read_text()
     w = load_file(out / "weights.safetensors")
     assert all(torch.equal(w[k], s0[k]) for k in w)
+
+
+def test_auto_clip_len_shortens_to_the_longest_clip(tmp_path, capsys):
+    """Default clip length 5; footage whose clips all hold fewer pairs still trains (with a note) at the longest."""
+    man = make_manifest(tmp_path, clips=(("a", "train", 3), ("b", "train", 2), ("c", "test", 2)),
+                        name="manifests/short.csv")
+    s = train(_cfg(tmp_path, manifest=str(man), clip_len=0, steps=2, val_every=2, ckpt_every=2), progress=False)
+    assert s["steps"] == 2
+    assert "clip_len: 3" in (tmp_path / "run/config.yaml").read_text()
+    assert "fewer than the default 5; training on clips of 3" in capsys.readouterr().out
+    long = make_manifest(tmp_path / "long", clips=(("a", "train", 6), ("b", "train", 2)))
+    train(_cfg(tmp_path, manifest=str(long), clip_len=0, steps=1, val_every=1, ckpt_every=1, out=str(tmp_path / "r2")),
+          progress=False)
+    assert "clip_len: 5" in (tmp_path / "r2/config.yaml").read_text()
+    with pytest.raises(UserError, match="no training clip has 4 consecutive pairs"):
+        train(_cfg(tmp_path, manifest=str(man), clip_len=4, out=str(tmp_path / "r3")), progress=False)

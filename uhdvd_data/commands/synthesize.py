@@ -22,8 +22,9 @@ def add_synth_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--blur-px", default=None, metavar="LO:HI",
                    help="per pair, draw only among the odd window sizes (A..B of --window, or 1..--window) whose "
                    "blur_px_p50 is within LO..HI pixels; pairs where none is are skipped and counted")
-    g.add_argument("--center", choices=["captured", "any"], default="captured",
-                   help="centre windows on captured source frames (default) or tile every segment")
+    g.add_argument("--center", choices=["captured", "any", "auto"], default="auto",
+                   help="centre windows on captured source frames, or tile every segment (any); auto (default): "
+                   "captured, and for synthesize any when no captured-centred window fits in any clip (short clips)")
     g.add_argument("--stride", type=int, default=None,
                    help="captured: keep every k-th source frame (default 1); any: window step (default: --window)")
     g.add_argument("--crf", default="auto",
@@ -107,6 +108,9 @@ def run(args: argparse.Namespace) -> int:
     if summary.get("unfinished"):
         print(f"note: {len(summary['unfinished'])} folder(s) in {args.interp}/ hold no finished interpolation "
               f"(no clip.json; rerun interpolate): " + ", ".join(summary["unfinished"][:10]))
+    if summary.get("center_fallback"):
+        print(f"note: no window of {args.window} frames centred on a captured frame fits in any clip (too short), so "
+              f"windows tile the scene segments instead (--center any: sharp frames may be interpolated ones)")
     if sk["clips_without_windows"]:
         print(f"note: no window of {args.window} frames fits in {len(sk['clips_without_windows'])} clip(s): "
               + ", ".join(sk["clips_without_windows"][:10]))

@@ -16,7 +16,7 @@ class SynthConfig:
     window: int = 13  # frames averaged; with window_min, the largest of the range (windows are laid out at it)
     window_min: int | None = None  # --window A:B: each pair's window is drawn from the odd sizes A..B (seeded)
     blur_px: tuple | None = None  # --blur-px LO:HI: only sizes whose blur_px_p50 is within [LO, HI]; none: skipped
-    center: str = "captured"
+    center: str = "auto"  # captured | any | auto: captured; synthesize uses any when no captured-centred window fits
     stride: int | None = None
     crf: str = CRF_AUTO  # auto: from the clips' recorded transfer (hlg, pq; else srgb); see crf.auto_crf
     crf_lut: str | None = None
@@ -46,8 +46,8 @@ class SynthConfig:
             check_window(self.window_min)
             if self.window_min > self.window:
                 raise UserError(f"--window {self.window_min}:{self.window}: the range's start is larger than its end")
-        if self.center not in ("captured", "any"):
-            raise UserError(f"--center must be 'captured' or 'any' (got {self.center!r})")
+        if self.center not in ("captured", "any", "auto"):
+            raise UserError(f"--center must be 'captured', 'any' or 'auto' (got {self.center!r})")
         if self.stride is not None and self.stride < 1:
             raise UserError(f"--stride must be >= 1 (got {self.stride})")
         if self.image_format not in ("png", "jpg"):

@@ -10,6 +10,7 @@ rerunning with different settings into the same folder is refused unless --overw
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import functools
 import hashlib
@@ -347,7 +348,13 @@ def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.P
     splits = assign(all_ids, cfg)
     mine = set(shard_clips(all_ids, shard))
     # ---- plan and validate everything before writing anything
+    fallback = cfg.center == "auto"
+    cfg = dataclasses.replace(cfg, center="captured" if fallback else cfg.center)  # the caller's cfg is left as given
     plans = [plan_clip(f, splits[f.name], out_root, cfg) for f in folders if f.name in mine]
+    fallback = fallback and not any(p.windows or getattr(p.layout, "skipped_blur", 0) for p in plans)
+    if fallback:  # clips too short for a window around a captured frame: tile the segments instead
+        cfg = dataclasses.replace(cfg, center="any")
+        plans = [plan_clip(f, splits[f.name], out_root, cfg) for f in folders if f.name in mine]
     tf = cfg.prepare({p.clip_id: str(p.meta.get("transfer") or "unknown") for p in plans})
     if not any(p.windows for p in plans):
         raise no_window_error(cfg, plans)
@@ -402,4 +409,4 @@ def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.P
     skipped = finish_manifest(manifest_out, rows, plans, "uhdvd-data synthesize",
                               dict(cfg.as_dict(), interp=str(interp_root), out=str(out_root)), shard, qinfo)
     return {"manifest": manifest_out, "pairs": len(rows), "skipped": skipped, "clips": len(plans),
-            "unfinished": unfinished, "quality": qinfo}
+            "unfinished": unfinished, "quality": qinfo, "center": cfg.center, "center_fallback": fallback}

@@ -273,6 +273,8 @@ def build_dataset(videos: list[os.PathLike | str], interp_kwargs: dict, out_root
 
     cfg = cfg or SynthConfig()
     cfg.prepare()  # options checked first; the curve is settled once the clips are known
+    if cfg.center == "auto":  # streamed: there is no second layout pass to fall back to tiling
+        cfg = dataclasses.replace(cfg, center="captured")
     out_root, manifest = Path(out_root), Path(manifest)
     videos = [Path(v) for v in videos]
     ids = [clip_id_for(v) for v in videos]

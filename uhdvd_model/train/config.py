@@ -1,7 +1,7 @@
 """Training configuration: one dataclass with the paper's defaults, loadable from YAML, saved with every run.
 
 Precedence: dataclass defaults < `--config FILE.yaml` < command-line flags. When resuming, the run's saved
-`config.yaml` takes the place of the defaults. Values left at "auto" (crop 0, workers -1, device/dtype "auto",
+`config.yaml` takes the place of the defaults. Values left at "auto" (clip_len 0, crop 0, workers -1, device/dtype "auto",
 channels_last null) are resolved once the device and the data are known, and the resolved values are what is saved.
 """
 
@@ -22,8 +22,9 @@ class TrainConfig:
     # data
     manifest: str | list = "manifests/4krd.csv"  # one manifest, or a list of manifests to mix
     manifest_weights: list | None = None  # share of training samples per manifest (None = in proportion to size)
-    clip_len: int = 5                 # T consecutive pairs per sample (ours; the released script runs whole videos
-                                      # frame by frame, which with a detached previous output is the same gradient)
+    clip_len: int = 0                 # T consecutive pairs per sample; 0 = auto: 5 (ours; the released script runs
+                                      # whole videos frame by frame, which with a detached previous output is the same
+                                      # gradient), shortened to the longest train clip when every clip is shorter
     crop: int = 0                     # 0 = auto: 512 on CUDA (paper), 128 on CPU (ours), never larger than frames
     batch_size: int = 1               # paper: 1
     workers: int = -1                 # -1 = auto (min(8, CPUs) on CUDA, 1 on CPU)
@@ -117,10 +118,10 @@ def validate(cfg: TrainConfig) -> None:
         raise UserError(f"--bptt must be 'detach' or 'full' (got {cfg.bptt!r})")
     if cfg.dtype not in ("auto", "fp32", "bf16", "fp16"):
         raise UserError(f"--dtype must be bf16, fp16 or fp32 (got {cfg.dtype!r})")
-    for name in ("clip_len", "batch_size", "log_every"):
+    for name in ("batch_size", "log_every"):
         if getattr(cfg, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be >= 1 (got {getattr(cfg, name)})")
-    for name in ("steps", "val_every", "ckpt_every", "decay_every"):  # 0 = automatic
+    for name in ("clip_len", "steps", "val_every", "ckpt_every", "decay_every"):  # 0 = automatic
         if getattr(cfg, name) < 0:
             raise UserError(f"--{name.replace('_', '-')} must be >= 1 (got {getattr(cfg, name)})")
     if cfg.crop < 0:

@@ -7,6 +7,7 @@ Device-dependent defaults ("auto" values of TrainConfig), resolved here and save
 | steps       | 300k (ours: the paper states none)     | 20                                        |
 | crop        | 512 (paper)                            | 128                                       |
 | decay_every | steps // 4 (released script's ratio)   | steps // 4                                |
+| clip_len    | 5, or the longest train clip when all are shorter | the same                  |
 | validation  | first 20 frames of every val clip      | first 3 frames of <= 4 clips, 256 centre crop |
 """
 
@@ -36,6 +37,7 @@ from .ema import EMA
 from .state import TrainState
 
 CPU_CROP, GPU_CROP = 128, 512
+CLIP_LEN = 5  # auto clip length (ours), when the clips are long enough
 CPU_STEPS, GPU_STEPS = 20, 300_000
 CPU_VAL = {"val_frames": 3, "val_crop": 256, "val_clips": 4}
 GPU_VAL = {"val_frames": 20, "val_crop": 0, "val_clips": 0}
@@ -93,6 +95,18 @@ def resolve_crop(cfg: TrainConfig, device: torch.device, frame_hw: tuple[int, in
     crop = GPU_CROP if device.type == "cuda" else CPU_CROP
     fit = max(multiple, (min(h, w) // multiple) * multiple)
     return max(multiple, (min(crop, fit) // multiple) * multiple)
+
+
+def resolve_clip_len(cfg: TrainConfig, train_clips: list[Clip], log) -> int:
+    """Auto clip length: CLIP_LEN, or the longest train clip when every one is shorter (short footage still trains)."""
+    if cfg.clip_len:
+        return cfg.clip_len
+    longest = max(len(c) for c in train_clips)
+    if longest >= CLIP_LEN:
+        return CLIP_LEN
+    log(f"note: the longest training clip has {longest} consecutive pair(s), fewer than the default {CLIP_LEN}; "
+        f"training on clips of {longest} (longer footage gives longer clips)")
+    return longest
 
 
 def lr_factor(step: int, cfg: TrainConfig) -> float:
@@ -166,6 +180,7 @@ def setup(cfg: TrainConfig, resume: bool, dist: ddp.DistInfo, dev_name: str) -> 
     if master:
         run.mkdir(parents=True, exist_ok=True)
     ddp.barrier(dist)
+    cfg = cfg.replace(clip_len=resolve_clip_len(cfg, train_clips, log))
 
     # ---- model, resolved settings, optimizer
     seed_everything(cfg.seed)
