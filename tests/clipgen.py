@@ -172,6 +172,17 @@ def trimmed_clip(frames: int = 30, start_s: float = 0.2) -> Path:
     return _cached({"trimmed": frames, "start": start_s}, ".mp4", build)
 
 
+def sparse_avi(frames: int = 12, every: int = 6) -> Path:
+    """An AVI whose header counts frame slots at 15 fps but stores only every `every`-th one (timestamps kept),
+    like OpenCV's sample tree.avi: complete, just sparse (2.5 fps here)."""
+
+    def build(out: Path) -> None:
+        ffmpeg("-f", "lavfi", "-i", "testsrc2=size=96x64:rate=15", "-vf", f"select='not(mod(n\\,{every}))'",
+               "-frames:v", str(frames), "-fps_mode", "passthrough", "-c:v", "mpeg4", "-q:v", "3", str(out))
+
+    return _cached({"sparse_avi": frames, "every": every}, ".avi", build)
+
+
 def one_frame_clip() -> Path:
     return make_clip(frames=1)
 

@@ -97,6 +97,18 @@ def test_edit_list_trimmed_clip_counts_shown_frames():
     assert info.frame_count == n == 24 and not info.vfr
 
 
+def test_sparse_avi_is_not_called_truncated():
+    """Fewer stored frames than the header's slot count, but timestamps over every slot: a complete clip at its
+    real rate (a cut-off file is still refused: test_video_bad_inputs' truncated_mdat)."""
+    from uhdvd_data.video import open_video
+
+    p = clipgen.sparse_avi(frames=12, every=6)
+    info = probe(p)
+    with open_video(p) as v:
+        n = sum(1 for _ in v)
+    assert info.frame_count == n == 12 and info.fps_fraction == Fraction(5, 2) and not info.vfr
+
+
 def test_find_videos(tmp_path):
     a = tmp_path / "a" / "x.mp4"
     b = tmp_path / "b.MOV"

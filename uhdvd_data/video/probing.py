@@ -123,6 +123,16 @@ def _rotation_from(frame, stream) -> int:
     return int(round(cw / 90.0)) * 90 % 360
 
 
+def _spans_promised(pts: list[int], promised: int, stream, tb: Fraction) -> bool:
+    """Fewer packets than the header's frame count, but timestamps spanning all of its frame slots: frames left out
+    on purpose (an AVI's skipped slots, a sparse capture), not a cut-off file. Within one slot of the promise."""
+    rate = stream.average_rate or stream.guessed_rate
+    if len(pts) < 2 or not rate:
+        return False
+    slots = float((max(pts) - min(pts)) * tb * Fraction(rate)) + 1
+    return slots >= promised - 1
+
+
 def probe(path: os.PathLike | str, hash: bool = True) -> ClipInfo:  # noqa: A002 - contract name
     """Probe one clip. Raises UserError('<path>: <cause>') for anything we cannot process."""
     import av
@@ -165,7 +175,7 @@ def probe(path: os.PathLike | str, hash: bool = True) -> ClipInfo:  # noqa: A002
                     pts.append(int(pkt.dts))
         except av.error.FFmpegError as e:
             raise file_error(path, f"corrupt or truncated video data after {n_packets} packets ({_av_cause(e)})") from None
-        if overrun or (promised and n_stored < promised):
+        if overrun or (promised and n_stored < promised and not _spans_promised(pts, promised, stream, tb)):
             raise file_error(
                 path, f"truncated file: header promises {promised or '?'} frames, only {n_stored} present"
             )
