@@ -13,7 +13,6 @@ import pytest
 from clirun import cli
 from conftest import make_clip
 
-from uhdvd_data.common.errors import UserError
 from uhdvd_data.synth import crf
 
 
@@ -30,13 +29,9 @@ def test_hlg_and_pq_curves_match_the_standards():
         assert np.all(np.diff(tf.to_linear(x)) > 0)
 
 
-def test_auto_curve_follows_the_clips():
-    assert crf.auto_crf({}) == "srgb"
-    assert crf.auto_crf({"a": "bt709", "b": "unknown", "c": "bt2020"}) == "srgb"
-    assert crf.auto_crf({"a": "hlg", "b": "hlg"}) == "hlg"
-    assert crf.auto_crf({"a": "pq"}) == "pq"
-    with pytest.raises(UserError, match=r"different transfer curves.*a: bt709, b: hlg.*--crf"):
-        crf.auto_crf({"a": "bt709", "b": "hlg"})
+def test_auto_curve_follows_each_clip():
+    assert [crf.auto_crf(t) for t in (None, "bt709", "unknown", "bt2020", "hlg", "pq")] == [
+        "srgb", "srgb", "srgb", "srgb", "hlg", "pq"]
 
 
 def _rows(path="manifests/4krd.csv"):
@@ -50,14 +45,21 @@ def test_synthesize_averages_hlg_clips_with_the_hlg_curve(in_tmp, capsys):
     assert rc == 0, err
     rs = _rows()
     assert rs and {r["crf"] for r in rs} == {"hlg"} and {r["bit_depth"] for r in rs} == {"16"}
-    # a forced curve still wins; an SDR clip beside the HLG one needs one
+    # an SDR clip beside the HLG one gets its own curve (each row says which); a forced curve wins for every clip
     make_clip(Path("interp"), "sdrclip", n_src=3, factor=4, transfer="bt709")
     rc, _, err = cli(capsys, "synthesize", "--window", "3", "--no-progress", "--no-quality")
-    assert rc == 2 and "different transfer curves" in err and "\n" not in err.strip(), err
-    shutil.rmtree("dataset")
-    rc, _, err = cli(capsys, "synthesize", "--window", "3", "--crf", "srgb", "--no-progress", "--no-quality")
     assert rc == 0, err
-    assert {r["crf"] for r in _rows()} == {"srgb"}
+    rs = _rows()
+    assert {(r["clip_id"], r["crf"], r["bit_depth"]) for r in rs} == {("hdrclip", "hlg", "16"), ("sdrclip", "srgb", "8")}
+    hlg_blur = {r["blur_sha256"] for r in rs if r["clip_id"] == "hdrclip"}
+    rc, _, err = cli(capsys, "synthesize", "--window", "3", "--crf", "srgb", "--no-progress", "--no-quality")
+    assert rc == 2 and "different settings" in err and "hdrclip" in err, err  # the HLG clip's pairs would change
+    rc, _, err = cli(capsys, "synthesize", "--window", "3", "--crf", "srgb", "--overwrite", "--no-progress",
+                     "--no-quality")
+    assert rc == 0, err
+    rs = _rows()
+    assert {r["crf"] for r in rs} == {"srgb"}
+    assert not hlg_blur & {r["blur_sha256"] for r in rs if r["clip_id"] == "hdrclip"}
 
 
 def test_interpolate_keeps_hlg_footage_and_says_so(in_tmp, capsys):

@@ -18,7 +18,7 @@ class SynthConfig:
     blur_px: tuple | None = None  # --blur-px LO:HI: only sizes whose blur_px_p50 is within [LO, HI]; none: skipped
     center: str = "auto"  # captured | any | auto: captured; synthesize uses any when no captured-centred window fits
     stride: int | None = None
-    crf: str = CRF_AUTO  # auto: from the clips' recorded transfer (hlg, pq; else srgb); see crf.auto_crf
+    crf: str = CRF_AUTO  # auto: per clip, from its recorded transfer (hlg, pq; else srgb); see crf.auto_crf
     crf_lut: str | None = None
     saturation: float | None = None
     noise: str | None = None
@@ -38,9 +38,8 @@ class SynthConfig:
     crf_lut_sha256: str | None = None
     noise_canonical: str = ""
 
-    def prepare(self, transfers: dict[str, str] | None = None) -> Transfer:
-        """Validate every option up front (before anything is written); returns the transfer curve (`--crf auto`:
-        the one `transfers`, clip name -> recorded transfer, call for; crf_name records what was used)."""
+    def prepare(self) -> None:
+        """Validate every option up front (before anything is written). The curve is settled per clip by for_clip."""
         check_window(self.window)
         if self.window_min is not None:
             check_window(self.window_min)
@@ -60,12 +59,19 @@ class SynthConfig:
             raise UserError(f"--saturation must be within (0, 1] (linear level that maps to white; got {self.saturation})")
         if not self.measure_quality and (self.min_check_psnr is not None or self.min_sharpness is not None):
             raise UserError("--min-check-psnr / --min-sharpness filter on the quality columns: drop --no-quality")
-        tf = get_transfer(auto_crf(transfers or {}) if self.crf == CRF_AUTO else self.crf, self.crf_lut)
-        self.crf_name = tf.name
-        self.crf_lut_sha256 = tf.lut_sha256
+        if self.crf != CRF_AUTO or self.crf_lut:
+            tf = get_transfer(self.crf, self.crf_lut)  # a bad name or table fails here, before any clip
+            self.crf_name, self.crf_lut_sha256 = tf.name, tf.lut_sha256
+        else:
+            self.crf_name = CRF_AUTO
         noise = parse_noise(self.noise)
         self.noise_canonical = "" if noise is None else str(noise)
-        return tf
+
+    def for_clip(self, transfer: str | None) -> tuple[SynthConfig, Transfer]:
+        """This config with the curve of one clip settled (`--crf auto`: from its recorded `transfer`), and the
+        curve; crf_name (the manifest's crf column and part of the clip's fingerprint) records it."""
+        tf = get_transfer(auto_crf(transfer) if self.crf == CRF_AUTO else self.crf, self.crf_lut)  # a table wins
+        return dataclasses.replace(self, crf_name=tf.name, crf_lut_sha256=tf.lut_sha256), tf
 
     def pixel_settings(self) -> dict:
         """Everything that changes the images of a pair (for the per-clip fingerprint)."""

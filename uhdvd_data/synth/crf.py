@@ -18,7 +18,7 @@ import numpy as np
 from ..common.errors import UserError, file_error
 
 CRF_NAMES = ("srgb", "gamma2.2", "bt709", "linear", "hlg", "pq")
-CRF_AUTO = "auto"  # per run: the curve the clips' recorded transfer names (hlg, pq), else srgb
+CRF_AUTO = "auto"  # per clip: the curve the clips' recorded transfer names (hlg, pq), else srgb
 LUT_SIZES = (256, 1024)
 
 
@@ -91,19 +91,13 @@ def pq_from_linear(x: np.ndarray) -> np.ndarray:
     return np.power((_PQ_C1 + _PQ_C2 * y) / (1 + _PQ_C3 * y), _PQ_M2)
 
 
-def auto_crf(transfers: dict[str, str]) -> str:
-    """The curve for `--crf auto` from each clip's recorded transfer (clip name -> 'hlg', 'pq', 'bt709', ...): hlg or
-    pq when every clip is coded so, srgb when none is (SDR, as before); clips of both kinds in one run: UserError."""
+def auto_crf(transfer: str | None) -> str:
+    """The curve `--crf auto` picks for one clip from its recorded transfer ('hlg', 'pq', 'bt709', ...): hlg or pq
+    for clips coded so (phones record HLG), srgb for the rest (SDR, as before). Each clip gets its own; the manifest's
+    crf column says which."""
     from ..video.colour import HDR_TRANSFERS  # ('hlg', 'pq'): each is also the name of its curve here
 
-    curve = {name: (t if t in HDR_TRANSFERS else "srgb") for name, t in transfers.items()}
-    kinds = sorted(set(curve.values()))
-    if len(kinds) > 1:
-        a = min(curve)
-        b = min(n for n, c in curve.items() if c != curve[a])
-        raise UserError(f"clips with different transfer curves in one run ({a}: {transfers[a]}, {b}: {transfers[b]}): "
-                        "synthesize them separately, or pass --crf to force one")
-    return kinds[0] if kinds else "srgb"
+    return transfer if transfer in HDR_TRANSFERS else "srgb"
 
 
 def _identity(x: np.ndarray) -> np.ndarray:

@@ -59,6 +59,8 @@ class ClipPlan:
     fingerprint: str
     source_folder: Path | None = None  # interp/<clip_id> (two-step path)
     extra: dict = field(default_factory=dict)
+    cfg: SynthConfig | None = None  # the run's settings with this clip's curve settled (SynthConfig.for_clip)
+    tf: Transfer | None = None  # that curve
 
 
 def factor_of(meta: dict) -> int:
@@ -190,9 +192,9 @@ def plan_clip(folder: Path, split: str, out_root: Path, cfg: SynthConfig) -> Cli
         "clip_json_sha256": sha256_file(folder / "clip.json"),
         "frames_csv_sha256": sha256_file(folder / "frames.csv"),
     }
-    plan = ClipPlan(clip.clip_id, split, out_root / split / clip.clip_id, lay.windows, lay, clip.meta,
-                    fingerprint(cfg, ident), source_folder=folder)
-    return plan
+    cfg, tf = cfg.for_clip(clip.meta.get("transfer"))
+    return ClipPlan(clip.clip_id, split, out_root / split / clip.clip_id, lay.windows, lay, clip.meta,
+                    fingerprint(cfg, ident), source_folder=folder, cfg=cfg, tf=tf)
 
 
 def check_frame_sizes(plan: ClipPlan) -> tuple[int, int]:
@@ -334,7 +336,7 @@ def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.P
     from .splits import shard_clips
 
     cfg = cfg or SynthConfig()
-    cfg.prepare()  # options checked before the folders are looked at; the curve is settled below
+    cfg.prepare()  # options checked before the folders are looked at; each clip's curve is settled by plan_clip
     interp_root, out_root, manifest = Path(interp_root), Path(out_root), Path(manifest)
     if not interp_root.is_dir():
         raise file_error(interp_root, "no such folder (run `uhdvd-data interpolate raw/ --fps 480` first)")
@@ -355,7 +357,6 @@ def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.P
     if fallback:  # clips too short for a window around a captured frame: tile the segments instead
         cfg = dataclasses.replace(cfg, center="any")
         plans = [plan_clip(f, splits[f.name], out_root, cfg) for f in folders if f.name in mine]
-    tf = cfg.prepare({p.clip_id: str(p.meta.get("transfer") or "unknown") for p in plans})
     if not any(p.windows for p in plans):
         raise no_window_error(cfg, plans)
     sizes = {}
@@ -383,17 +384,17 @@ def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.P
                dynamic_ncols=True)
     try:
         if cluster is not None:  # one Ray task per chunk; a failed clip's rows do not come back
-            calls = [(p.clip_id, (p, ws, cfg, tf)) for p, ws in tasks]
+            calls = [(p.clip_id, (p, ws, p.cfg, p.tf)) for p, ws in tasks]
             for _, out in cluster.run(run_chunk, calls, desc="synthesize", unit="pair", total=total):
                 rows.extend(out)
         elif jobs == 1 or len(tasks) <= 1:
             for p, ws in tasks:
-                rows.extend(run_chunk(p, ws, cfg, tf, progress=bar.update))
+                rows.extend(run_chunk(p, ws, p.cfg, p.tf, progress=bar.update))
         else:
             from joblib import Parallel, delayed
 
             par = Parallel(n_jobs=jobs, return_as="generator_unordered")
-            for out in par(delayed(run_chunk)(p, ws, cfg, tf) for p, ws in tasks):
+            for out in par(delayed(run_chunk)(p, ws, p.cfg, p.tf) for p, ws in tasks):
                 rows.extend(out)
                 bar.update(len(out))
     finally:

@@ -272,7 +272,7 @@ def build_dataset(videos: list[os.PathLike | str], interp_kwargs: dict, out_root
     from .splits import shard_clips
 
     cfg = cfg or SynthConfig()
-    cfg.prepare()  # options checked first; the curve is settled once the clips are known
+    cfg.prepare()  # options checked first; each clip's curve is settled once its transfer is known
     if cfg.center == "auto":  # streamed: there is no second layout pass to fall back to tiling
         cfg = dataclasses.replace(cfg, center="captured")
     out_root, manifest = Path(out_root), Path(manifest)
@@ -285,19 +285,20 @@ def build_dataset(videos: list[os.PathLike | str], interp_kwargs: dict, out_root
     splits = assign(ids, cfg)
     manifest_out = shard_manifest_path(manifest, shard)
     mine = shard_clips(ids, shard)
-    tf = cfg.prepare(_transfers({cid: by_id[cid] for cid in mine}, interp_kwargs.get("allow_hdr", True))
-                     if cfg.crf == CRF_AUTO else None)
+    transfers = (_transfers({cid: by_id[cid] for cid in mine}, interp_kwargs.get("allow_hdr", True))
+                 if cfg.crf == CRF_AUTO else {})
+    clip_cfg = {cid: cfg.for_clip(transfers.get(cid)) for cid in mine}  # (settings with the clip's curve, curve)
     clean_leftovers([out_root / splits[c] / c for c in mine], manifest_out)
     plans, rows = [], []
     if cluster is None:
         interp_of = quality_run.lazy_method(interp_kwargs)
-        done = ((0, build_clip(by_id[cid], splits[cid], out_root, cfg, tf, interp_kwargs, overwrite, show_progress,
-                               interp_of)) for cid in mine)
+        done = ((0, build_clip(by_id[cid], splits[cid], out_root, *clip_cfg[cid], interp_kwargs, overwrite,
+                               show_progress, interp_of)) for cid in mine)
     else:  # one Ray task per clip, on the device --device / --gpus-per-task give (never part of the outputs)
         import torch
 
         kw = dict(interp_kwargs, device=cluster.spec.device(interp_kwargs.get("device"), torch.cuda.is_available()))
-        calls = [(cid, (by_id[cid], splits[cid], out_root, cfg, tf, kw, overwrite, False)) for cid in mine]
+        calls = [(cid, (by_id[cid], splits[cid], out_root, *clip_cfg[cid], kw, overwrite, False)) for cid in mine]
         done = cluster.run(build_clip, calls, desc="build", unit="frame", gpus=cluster.gpus(kw["device"].startswith("cuda")))
     for _, (plan, r) in done:
         plans.append(plan)
