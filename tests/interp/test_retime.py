@@ -14,6 +14,7 @@ import pytest
 from clirun import cli
 
 from uhdvd_data.interp import retime
+from uhdvd_data.interp.store import InterpClip
 
 
 def _lerp_recorder():
@@ -82,3 +83,9 @@ def test_interpolate_puts_a_vfr_clip_on_its_grid_without_repeats(in_tmp, capsys)
     assert st["resampled"] and st["source_frames"] == 12
     assert st["interpolated"] >= 2 and st["duplicated"] == 0, st  # the dropped frame is made, not repeated
     assert st["output_frames"] == 13  # 12 recorded frames over 12 intervals (one dropped): grid 0..12
+    # grid frames retime made are not captured frames: frames.csv leaves their src_index empty (no window is
+    # centred on them), the recorded ones keep theirs
+    rows = InterpClip(Path("interp/phone")).rows
+    captured = [r.index // 2 for r in rows if r.index % 2 == 0 and r.src_index is not None]
+    assert len(captured) == 13 - st["interpolated"] == 8  # recorded within 1/8 frame of their grid time
+    assert all(r.src_index is None for r in rows if r.index % 2)

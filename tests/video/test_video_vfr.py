@@ -29,6 +29,13 @@ def test_nominal_rate_vfr_uses_median_interval():
     assert nominal_rate(deltas, Fraction(1, 90000), Fraction(25), vfr=True) == Fraction(30000, 1001)
 
 
+def test_nominal_rate_of_a_sparse_clip_is_its_slot_rate():
+    """OpenCV's tree.avi: frames stamped every 5-11 slots of 1/15 s (median 6: 2.5 fps, no standard rate); the slot
+    rate 15 keeps every recorded frame on the grid."""
+    deltas = np.array([11, 6, 7, 7, 6, 6, 6, 7, 5, 6, 10, 6])
+    assert nominal_rate(deltas, Fraction(1, 15), Fraction(15), vfr=True) == 15
+
+
 def test_resample_identity_for_cfr_times():
     times = [i / 30 for i in range(5)]
     st: dict = {}

@@ -51,12 +51,15 @@ class _Grid:
 
 
 def _with_boundaries(frames: Iterator, scene_threshold: float, flash_jump: float) -> Iterator[tuple]:
-    """(index, rgb, boundary to the previous frame or None for the first) for each source frame."""
+    """(index, rgb, boundary to the previous frame or None for the first, recorded) for each source frame; recorded is
+    False for a grid frame a VFR clip lacked and interp.retime made (its src_index is negative)."""
     prev_thumb = None
     for i, fr in enumerate(frames):
         rgb = fr.rgb if hasattr(fr, "rgb") else fr
+        recorded = (getattr(fr, "src_index", None) or 0) >= 0
         thumb = scenes.thumbnail(rgb)
-        yield i, rgb, (None if prev_thumb is None else scenes.compare(prev_thumb, thumb, scene_threshold, flash_jump))
+        yield (i, rgb, None if prev_thumb is None else scenes.compare(prev_thumb, thumb, scene_threshold, flash_jump),
+               recorded)
         prev_thumb = thumb
 
 
@@ -111,7 +114,7 @@ def generate(frames: Iterator, interp, factor: int, src_fps: Fraction, meta: dic
             item = next(stream, None)
             if item is None:
                 return
-            j, rgb_j, b_j = item
+            j, rgb_j, b_j, _ = item
             if b_j is not None and not b_j.is_cut and not all(has(n) for n in range((j - 1) * factor + 1,
                                                                                      j * factor)):
                 prefetch(last, rgb_j)
@@ -132,7 +135,7 @@ def generate(frames: Iterator, interp, factor: int, src_fps: Fraction, meta: dic
     seg = 0
     try:
         while ahead:
-            i, rgb, b = ahead.popleft()
+            i, rgb, b, recorded = ahead.popleft()
             fill()
             nxt = ahead[0] if ahead else None
             n_src = i * factor
@@ -168,7 +171,8 @@ def generate(frames: Iterator, interp, factor: int, src_fps: Fraction, meta: dic
             if len(segments) <= seg:
                 segments.append([n_src, n_src])
             segments[seg][1] = n_src
-            yield FrameRow(n_src, grid.time(n_src), i, seg), (None if has(n_src) else cur_out)
+            # a grid frame retime made for a VFR clip is no captured frame: no window is centred on it
+            yield FrameRow(n_src, grid.time(n_src), i if recorded else None, seg), (None if has(n_src) else cur_out)
             before = prev if b is not None and not b.is_cut else None
             prev, prev_out = rgb, cur_out
     finally:

@@ -10,6 +10,9 @@ import numpy as np
 
 # Standard rates a measured rate snaps to (NTSC fractions included).
 STANDARD_RATES = [
+    Fraction(10),
+    Fraction(12),
+    Fraction(15),
     Fraction(24000, 1001),
     Fraction(24),
     Fraction(25),
