@@ -78,3 +78,12 @@ def test_fidelity_oracle_method_on_a_smooth_clip():
     assert scores["oracle"] > scores["blend"] + 10, scores
     with pytest.raises(ValueError, match="exact motion"):
         sf.make_method("oracle", "cpu")
+
+
+def test_crf_encode_script_tiny():
+    """Both encoders of benchmarks/crf_encode.py agree on every curve and bit depth (the table's last column)."""
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks/crf_encode.py"), "--size", "96x64", "--repeats", "1"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    rows = [ln for ln in r.stdout.splitlines() if ln.startswith("| ") and "curve" not in ln]
+    assert len(rows) == 6 and all(ln.rstrip().endswith("| True |") for ln in rows), r.stdout

@@ -224,7 +224,7 @@ class Codec:
         self.table = tf.to_linear(codes).astype(self.acc_dtype)  # code -> linear
         # thr[k] = linear value where the output switches from code k to k+1 (at code k + 0.5)
         self.thr = tf.to_linear((np.arange(self.maxv, dtype=np.float64) + 0.5) / self.maxv)
-        self._thr_ext = np.concatenate([[-np.inf], self.thr, [np.inf]])  # _thr_ext[g] = lower edge of code g
+        self._thr_ext = np.concatenate([[-np.inf], self.thr, [np.inf]])  # _thr_ext[c] = lower edge of code c
         k = 1 << (16 if self.dtype == np.uint8 else self.FINE_BITS)  # 8-bit: a cache-sized table
         self._k = k
         grid = np.arange(k + 2, dtype=np.float64) / k
@@ -255,16 +255,12 @@ class Codec:
         flat_g = g.reshape(-1)
         sel = np.flatnonzero(flat_g & self._FLAG)
         if sel.size:
-            flat_g[sel] &= ~self._FLAG
+            # settle against the exact thresholds: code c is right when thr[c-1] <= x < thr[c] (a binary search: a
+            # cell of a steep curve's dark end, HLG or PQ at 16 bit, can hold hundreds of thresholds)
             x = lin.reshape(-1)[sel]
-            code = flat_g[sel]
-            # settle against exact thresholds: code c is right when thr[c-1] <= x < thr[c]
-            while True:
-                up = x >= self._thr_ext[code + 1]
-                down = x < self._thr_ext[code]
-                if not (up.any() or down.any()):
-                    break
-                code = code + up - down
+            code = flat_g[sel] & ~self._FLAG  # the code at the cell's lower edge: right for most pixels
+            off = np.flatnonzero((x < self._thr_ext[code]) | (x >= self._thr_ext[code + 1]))
+            code[off] = np.searchsorted(self.thr, x[off], side="right")
             flat_g[sel] = code
         return g.astype(self.dtype)
 
