@@ -185,6 +185,18 @@ def test_cli_errors_are_one_line(in_tmp, no_default_weights, capsys):
         make_method("dis", motion="magic")
 
 
+def test_a_bad_clip_stops_the_run_before_any_work_unless_skipped(in_tmp, no_default_weights, capsys):
+    _clip(in_tmp, frames=2)
+    Path("raw/broken.mp4").write_bytes(Path("raw/a.mp4").read_bytes()[:300])
+    code, _, err = _cli(["interpolate", "raw/", "--fps", "60", "--method", "blend", "--no-progress"], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "raw/broken.mp4" in err and "--skip-bad" in err
+    assert not Path("interp").exists()  # a.mp4 sorts first, and is not touched either
+    code, out, err = _cli(["interpolate", "raw/", "--fps", "60", "--method", "blend", "--no-progress", "--skip-bad"],
+                          capsys)
+    assert code == 0 and "skipped raw/broken.mp4" in err and "interpolated 1 clip(s)" in out
+    assert InterpClip("interp/a").meta["complete"]
+
+
 def test_plain_motion_option(in_tmp, no_default_weights, capsys):
     _clip(in_tmp, frames=2)
     code, _, err = _cli(["interpolate", "raw/", "--fps", "90", "--method", "dis", "--motion", "plain",

@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", type=int, default=1,
                    help="clips processed in parallel worker processes (CPU; default 1; the CPU threads are split)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--skip-bad", action="store_true",
+                   help="leave out clips that cannot be read (each named in a warning) instead of stopping before "
+                   "any work")
     add_space_option(p)
     add_cluster_options(p)
     p.set_defaults(func=run)
@@ -42,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..cluster import cluster_from_args, spec_from_args
     from ..common.device import pick_device, pick_dtype
-    from ..common.errors import UserError
+    from ..common.errors import UserError, warn
     from ..interp import timegrid
     from ..interp.config import from_args
     from ..interp.pipeline import clip_id_for, expected_frames, interpolate_clip, make_method
@@ -57,6 +60,17 @@ def run(args: argparse.Namespace) -> int:
     cfg = from_args(args)
     spec = spec_from_args(args)  # checked before any work
     paths = find_videos(args.inputs)
+    infos = {}  # every clip is probed before any work: a bad one stops the run with nothing written (or is skipped)
+    for path in paths:
+        try:
+            infos[path] = probe(path, hash=False)
+        except UserError as e:
+            if not args.skip_bad:
+                raise UserError(f"{e}; nothing was interpolated (--skip-bad leaves unreadable clips out)") from None
+            warn(f"skipped {e}")
+    if not infos:
+        raise UserError(f"no readable clip in {' '.join(args.inputs)}")
+    paths = list(infos)
     dev = pick_device(cfg.device)
     interp = make_method(**dict(cfg.method_kwargs(), device=dev, dtype=pick_dtype(cfg.dtype, dev)))
     ids: dict[str, str] = {}
@@ -67,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         ids[cid] = str(path)
     from .preflight import interpolate_space
 
-    print(interpolate_space(paths, args.out, target, args.format, args.no_space_check), flush=True)
+    print(interpolate_space(paths, args.out, target, args.format, args.no_space_check, infos), flush=True)
     # with --cluster the runner shows clips and frames across the cluster
     overall = tqdm(total=len(paths), desc="clips", unit="clip", disable=args.no_progress or spec is not None,
                    position=0)
@@ -107,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
                 report(futs[fut], fut.result())
     else:
         for path in paths:
-            info = probe(path, hash=False)
+            info = infos[path]
             factor = timegrid.factor_for(timegrid.Fraction(info.fps_num, info.fps_den), target)
             bar = tqdm(total=expected_frames(info, factor) or None, desc=clip_id_for(path), unit="fr", leave=False,
                        disable=args.no_progress, position=1)

@@ -69,13 +69,14 @@ def _done_frames(folder: Path, expected: int) -> int:
     return sum(1 for _ in folder.glob("[0-9]" * 6 + ".png")) if folder.is_dir() else 0
 
 
-def interpolate_space(paths: list[Path], out: str, target: Fraction, fmt: str, skip: bool) -> str:
+def interpolate_space(paths: list[Path], out: str, target: Fraction, fmt: str, skip: bool,
+                      infos: dict | None = None) -> str:
     from ..interp import timegrid
     from ..interp.pipeline import clip_id_for, expected_frames
 
     todo = 0
     for p in paths:
-        info = _probe(p)
+        info = (infos or {}).get(p) or _probe(p)
         if info is None:
             continue
         n = expected_frames(info, timegrid.factor_for(Fraction(info.fps_num, info.fps_den), target))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 HELP = "Probe footage (files or folders) and write manifests/footage.csv"
 DESCRIPTION = """\
@@ -52,7 +51,7 @@ def write_csv(path, infos) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..common.errors import UserError
+    from ..common.errors import UserError, warn
     from ..video import find_videos, probe
 
     infos = []
@@ -63,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 paths.extend(find_videos([p]))
             except UserError as e:
-                print(f"uhdvd-data: warning: skipped {e}", file=sys.stderr)
+                warn(f"skipped {e}")
                 bad += 1
     else:
         paths = find_videos(args.paths)
@@ -73,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         except UserError as e:
             if not args.skip_bad:
                 raise
-            print(f"uhdvd-data: warning: skipped {e}", file=sys.stderr)
+            warn(f"skipped {e}")
             bad += 1
     if not infos:
         raise UserError(f"{' '.join(args.paths)}: no usable video clips ({bad} skipped)")

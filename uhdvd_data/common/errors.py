@@ -18,6 +18,11 @@ def file_error(path: os.PathLike | str, cause: str) -> UserError:
     return UserError(f"{os.fspath(path)}: {cause}")
 
 
+def warn(msg: str) -> None:
+    """One line on stderr that does not stop the command."""
+    print(f"uhdvd-data: warning: {msg}", file=sys.stderr, flush=True)
+
+
 def run_cli(prog: str, main: Callable[[list[str] | None], int | None], argv: list[str] | None = None) -> int:
     """Run a console-script body; turn expected failures into a single stderr line and an exit code.
 

@@ -18,7 +18,6 @@ upsampling, warps, the sepconv network, blending, quantisation to code values in
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,7 +25,7 @@ import numpy as np
 import torch
 
 from ..common.device import autocast
-from ..common.errors import UserError
+from ..common.errors import UserError, warn
 from . import motion as motionmod
 from .config import InterpConfig
 from .net import InterpNet, image_stats
@@ -244,10 +243,6 @@ class NetworkMethod(DisMethod):
     def describe(self):
         return dict(super().describe(), net=self.model.config(), tile=self.tile, tile_overlap=self.tile_overlap,
                     border=self.border)
-
-
-def warn(msg: str) -> None:
-    print(f"uhdvd-data: warning: {msg}", file=sys.stderr, flush=True)
 
 
 def make_method(method: str = "auto", weights=None, device=None, dtype=None, tile: int = 0, tile_overlap: int = 64,
