@@ -183,6 +183,23 @@ def sparse_avi(frames: int = 12, every: int = 6) -> Path:
     return _cached({"sparse_avi": frames, "every": every}, ".avi", build)
 
 
+def resolution_switch_clip() -> Path:
+    """An MPEG-TS clip whose resolution changes after 4 frames (two streams joined like `cat a.ts b.ts`)."""
+
+    def build(out: Path) -> None:
+        parts = []
+        for k, size in enumerate(("96x64", "128x72")):
+            part = out.with_name(f"{out.stem}.part{k}.ts")
+            ffmpeg("-f", "lavfi", "-i", f"testsrc2=size={size}:rate=30", "-frames:v", "4", "-c:v", "libx264",
+                   "-pix_fmt", "yuv420p", str(part))
+            parts.append(part)
+        out.write_bytes(b"".join(p.read_bytes() for p in parts))
+        for p in parts:
+            p.unlink()
+
+    return _cached({"resolution_switch": True}, ".ts", build)
+
+
 def one_frame_clip() -> Path:
     return make_clip(frames=1)
 

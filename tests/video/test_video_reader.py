@@ -109,3 +109,12 @@ def test_reader_streams(monkeypatch):
     assert isinstance(it, types.GeneratorType)
     rest = list(it)
     assert len(rest) == 7
+
+
+def test_a_resolution_change_mid_clip_is_one_clear_error():
+    """Probing reads only the first frame's size; the reader names the frame where the size changes (before: an
+    OpenCV assertion deep in the flow)."""
+    p = clipgen.resolution_switch_clip()
+    with open_video(p) as v, pytest.raises(UserError, match=r"frame 4 is 128x72, the clip starts at 96x64"):
+        for _ in v:
+            pass

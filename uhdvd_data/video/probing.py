@@ -16,7 +16,8 @@ from .clipinfo import ClipInfo
 from .colour import pix_fmt_info, transfer_name
 from .vfr import intervals, is_vfr, nominal_rate
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v", ".avi", ".mpg", ".mpeg", ".webm", ".mts", ".m2ts", ".3gp")
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v", ".avi", ".mpg", ".mpeg", ".webm", ".mts", ".m2ts", ".ts", ".3gp", ".mxf",
+                  ".wmv", ".flv", ".ogv", ".y4m")
 MIN_FRAMES = 2  # interpolation needs at least two frames
 _IMAGE_DEMUXERS = ("jpeg_pipe", "png_pipe", "image2", "webp_pipe", "bmp_pipe", "gif", "tiff_pipe", "gif_pipe")
 

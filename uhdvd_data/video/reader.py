@@ -90,7 +90,7 @@ class VideoReader:
         tb = float(stream.time_base) if stream.time_base else 0.0
         fmt = rgb_format(self.info.bit_depth)
         rot = self.info.rotation
-        t0 = None
+        t0 = size = None
         n = 0
         try:
             for frame in c.decode(stream):
@@ -100,9 +100,15 @@ class VideoReader:
                     t = n / self.info.fps
                 if t0 is None:
                     t0 = t
-                rgb = np.ascontiguousarray(frame.to_ndarray(format=fmt))  # padded rows come back as a strided view
+                rgb = rotate_cw(np.ascontiguousarray(frame.to_ndarray(format=fmt)), rot)  # padded rows: strided view
+                if size is None:
+                    size = rgb.shape[:2]
+                elif rgb.shape[:2] != size:
+                    raise file_error(self.path, f"frame {n} is {rgb.shape[1]}x{rgb.shape[0]}, the clip starts at "
+                                                f"{size[1]}x{size[0]}: the resolution changes mid-clip (cut it there "
+                                                f"into two clips)")
                 n += 1
-                yield t - t0, rotate_cw(rgb, rot)
+                yield t - t0, rgb
         except av.error.FFmpegError as e:
             raise file_error(self.path, f"corrupt video data after {n} frames ({_av_cause(e)})") from None
         finally:
