@@ -125,3 +125,15 @@ def test_footage_triplets_are_downscaled_and_bounded():
     assert a.shape == (256, 1280, 3) and a.dtype == np.uint8  # 1600x320 -> 1280x256
     f0, f1, truth, t = ds.sample()
     assert f0.shape == f1.shape == (48, 48, 3) and truth.shape == (48, 48, 3) and t == 0.5
+
+
+def test_footage_triplets_of_a_vfr_clip_are_recorded_frames_halfway_in_time():
+    """Triplets are recorded frames whose middle one is halfway in time. The VFR test clip (intervals 1.3, 0.7, 1.0
+    frames repeating, one frame dropped) has no two equal intervals in a row, so it gives none; put on a grid it
+    gave triplets with a repeated frame (b == a teaches the network to freeze) or a truth off t = 0.5."""
+    from clipgen import make_clip
+
+    from uhdvd_data.interp import train as tr
+
+    ds = tr.FootageTriplets([make_clip(size=(96, 64), frames=12, vfr=True)], np.random.default_rng(0), size=48)
+    assert len(ds) == 0 and ds.rejected["uneven"] == 10

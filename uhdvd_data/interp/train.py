@@ -5,7 +5,8 @@ Samples:
     frames at 0 and 1 (quantised to 8 bit like real footage) and the exact truth at a random t in (0, 1), plus the
     captured frames at -1 and 2 for quadratic trajectories (`trajectory`, as at inference);
   * user footage: consecutive triplets at the native rate (60 fps footage sub-sampled by 2 so gaps match 30 fps);
-    the middle frame is the truth at t = 0.5. Static triplets and triplets containing a cut are rejected.
+    the middle frame is the truth at t = 0.5. Static triplets, triplets containing a cut and (VFR clips, read as
+    recorded) triplets whose middle frame is not halfway in time are rejected.
 Synthetic samples are rendered at `render` size (default 640x360, like the benchmark), flows are computed on the
 whole frame (as at inference), both frames are pre-warped, then `crops_per_sample` random crops are used.
 Footage samples are crops with a margin around the training crop. Augmentation: flips,
@@ -93,25 +94,32 @@ def _footage_frame(rgb: np.ndarray) -> np.ndarray:
 class FootageTriplets:
     """Random crops of real frame-drop triplets (frames i, i+2 in, i+1 the truth) from user clips, loaded once into
     memory: at most max_per_clip + 2 frames per clip, each downscaled to a long side <= MAX_SIDE (bounded memory
-    for 4K clips: ~0.2 GB per clip at the defaults)."""
+    for 4K clips: ~0.2 GB per clip at the defaults). Frames are taken as recorded (a VFR clip is not put on a grid,
+    which would repeat frames), and a triplet whose middle frame is not halfway in time (within 10 % of the
+    interval: a dropped frame on either side) is left out."""
 
     def __init__(self, paths: list, rng: np.random.Generator, size: int, max_per_clip: int = 64):
         from ..video import find_videos, open_video
 
         self.items: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self.rejected = {"static": 0, "cut": 0}
+        self.rejected = {"static": 0, "cut": 0, "uneven": 0}
         for p in find_videos(paths):
             with open_video(p) as v:
                 step = 2 if v.info.fps >= 45 else 1
-                frames = []
-                for k, fr in enumerate(v):
+                frames, times = [], []
+                for k, (t, rgb) in enumerate(v.timed()):
                     if k % step == 0:
-                        frames.append(_footage_frame(fr.rgb))
+                        frames.append(_footage_frame(rgb))
+                        times.append(t)
                     if len(frames) >= max_per_clip + 2:
                         break
             for i in range(0, len(frames) - 2):
                 a, b, c = frames[i : i + 3]
                 if min(a.shape[:2]) < size:
+                    continue
+                ta, tb, tc = times[i : i + 3]
+                if abs((tb - ta) - (tc - tb)) > 0.1 * (tc - ta) / 2:
+                    self.rejected["uneven"] += 1
                     continue
                 if np.abs(a.astype(np.int16) - c.astype(np.int16)).mean() < 1.0:
                     self.rejected["static"] += 1
@@ -230,7 +238,9 @@ def train(cfg: TrainConfig, resume: bool = False, log=print) -> dict:
     footage = None
     if cfg.footage:
         footage = FootageTriplets(cfg.footage, rng, size)
-        log(f"footage: {len(footage)} triplets ({footage.rejected['static']} static, {footage.rejected['cut']} cut rejected)")
+        r = footage.rejected
+        log(f"footage: {len(footage)} triplets ({r['static']} static, {r['cut']} cut, {r['uneven']} uneven in time "
+            f"rejected)")
         if not len(footage):
             footage = None
     t_start = time.time()
