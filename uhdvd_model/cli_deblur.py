@@ -13,8 +13,9 @@ from fractions import Fraction
 from uhdvd_data.common.errors import UserError, run_cli
 
 HELP = "Deblur a video or a folder of frames (recurrent UHDVD; official 4KRD weights supported)"
-NO_WEIGHTS = ("--weights is required: no trained default ships for the deblurrer (give a .safetensors file or "
-              "the authors' 4KRD folder with encoder_lv1..4.pkl / decoder_lv1..4.pkl)")
+NO_WEIGHTS = ("--weights is required: no trained default ships for the deblurrer and runs/ holds no training run "
+              "(train with uhdvd-train, or give a .safetensors file or the authors' 4KRD folder with "
+              "encoder_lv1..4.pkl / decoder_lv1..4.pkl)")
 
 
 def _deblur_parser() -> argparse.ArgumentParser:
@@ -22,7 +23,8 @@ def _deblur_parser() -> argparse.ArgumentParser:
         prog="uhdvd-deblur", description=HELP,
         epilog="Convert the authors' checkpoint once: uhdvd-deblur convert CHECKPOINT_DIR out.safetensors")
     p.add_argument("input", help="video file or folder of PNG/JPG frames (name order)")
-    p.add_argument("--weights", help=".safetensors (+ .json beside) or the authors' 4KRD checkpoint folder")
+    p.add_argument("--weights", help=".safetensors (+ .json beside) or the authors' 4KRD checkpoint folder (default: "
+                   "the newest training run's runs/*/weights.safetensors)")
     p.add_argument("--out", required=True, help="output folder of PNGs, or a .mp4/.mkv/.mov video")
     p.add_argument("--device", default=None, help="cuda, cuda:1, cpu (default: cuda when available)")
     p.add_argument("--dtype", default=None, choices=["bf16", "fp16", "fp32"],
@@ -64,7 +66,13 @@ def _main(argv: list[str] | None) -> int:
         return _convert(argv[1:])
     a = _deblur_parser().parse_args(argv)
     if not a.weights:
-        raise UserError(NO_WEIGHTS)
+        from uhdvd_model.weights import latest_run_weights
+
+        latest = latest_run_weights()
+        if latest is None:
+            raise UserError(NO_WEIGHTS)
+        a.weights = str(latest)
+        print(f"uhdvd-deblur: --weights {latest} (the newest training run)", flush=True)
     fps = None
     if a.fps:
         try:

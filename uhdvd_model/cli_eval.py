@@ -17,8 +17,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="pair manifest CSV; repeat for several datasets, each named by its file stem "
                          f"(default {DEFAULT_MANIFEST})")
     ap.add_argument("--dataset-names", metavar="A,B", help="names of the datasets, one per --manifest, comma-separated")
-    ap.add_argument("--weights", nargs="*", default=[], metavar="W",
-                    help="weights to compare: .safetensors of ours, or the authors' 4KRD folder (several allowed)")
+    ap.add_argument("--weights", nargs="*", default=None, metavar="W",
+                    help="weights to compare: .safetensors of ours, or the authors' 4KRD folder (several allowed; "
+                    "default: the newest training run's runs/*/weights.safetensors; --weights alone: the blurry "
+                    "input only)")
     ap.add_argument("--split", default="test", choices=["test", "val", "train", "all"], help="default test")
     ap.add_argument("--device", default=None, help="auto (default) | cpu | cuda")
     ap.add_argument("--dtype", default=None, choices=["bf16", "fp16", "fp32"],
@@ -44,6 +46,13 @@ def _main(argv: list[str] | None) -> int:
     from uhdvd_model.eval.report import format_table
 
     manifests = args.manifest or [DEFAULT_MANIFEST]
+    if args.weights is None:
+        from uhdvd_model.weights import latest_run_weights
+
+        latest = latest_run_weights()
+        args.weights = [str(latest)] if latest else []
+        if latest:
+            print(f"uhdvd-eval: --weights {latest} (the newest training run)", flush=True)
     names = [n.strip() for n in args.dataset_names.split(",")] if args.dataset_names else None
     res = run(manifests, args.weights, args.split, args.device, args.dtype, args.save_images, args.out,
               args.max_frames, progress=not args.no_progress, warmup=args.warmup, names=names, table=args.table)

@@ -6,6 +6,8 @@
   folder holding ``model.safetensors``, or a folder with the released ``encoder_lv{1..4}.pkl`` / ``decoder_lv{1..4}.pkl`` (legacy torch pickles, read with
   ``torch.load(map_location="cpu", weights_only=True)``), which selects ``uhdvd_official``.
 * ``convert(folder, out)`` converts a released checkpoint folder to our format once.
+* ``latest_run_weights()`` -> the newest ``runs/*/weights.safetensors`` (what `uhdvd-eval` and `uhdvd-deblur` use
+  when no ``--weights`` is given, so `uhdvd-train` then `uhdvd-eval` scores the model just trained).
 Loading is strict both ways: a missing or unexpected key is a one-line :class:`UserError`.  The paper variant's
 decoder depth (``decoder_blocks``, 3 since it follows the paper; files written before hold 2 and do not name it)
 is read from the state dict's keys when the sidecar does not give it.
@@ -25,6 +27,12 @@ from uhdvd_data.common.errors import UserError, file_error
 FORMAT = "uhdvd-weights"
 VERSION = 1
 OFFICIAL_FILES = [f"{kind}_lv{s}.pkl" for kind in ("encoder", "decoder") for s in range(1, 5)]
+
+
+def latest_run_weights(root: os.PathLike | str = "runs") -> Path | None:
+    """The most recently written ``<root>/<run>/weights.safetensors`` (uhdvd-train's output), or None."""
+    found = [p for p in Path(root).glob("*/weights.safetensors") if p.is_file()] if Path(root).is_dir() else []
+    return max(found, key=lambda p: (p.stat().st_mtime, str(p))) if found else None
 
 
 def sidecar(path: os.PathLike | str) -> Path:

@@ -63,6 +63,22 @@ def test_eval_cli_table_csv_chart_images(in_tmp, capsys):
     assert float(rows[6]["psnr"]) == pytest.approx(sum(got) / 2, abs=1e-5)
 
 
+def test_eval_without_weights_scores_the_newest_training_run(in_tmp, capsys):
+    man = make_manifest(in_tmp, clips=(("a", "train", 2), ("c", "test", 2)))
+    _weights(in_tmp)
+    (in_tmp / "runs/r1").mkdir(parents=True)
+    for ext in ("safetensors", "json"):
+        (in_tmp / f"w1.{ext}").rename(in_tmp / f"runs/r1/weights.{ext}")
+    with pytest.raises(SystemExit) as e:
+        main(["--manifest", str(man), "--device", "cpu", "--no-progress"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert "--weights runs/r1/weights.safetensors (the newest training run)" in out and "r1/weights" in out
+    with pytest.raises(SystemExit) as e:  # --weights with no file: the blurry input alone
+        main(["--manifest", str(man), "--device", "cpu", "--no-progress", "--weights"])
+    assert e.value.code == 0 and "r1/weights" not in capsys.readouterr().out
+
+
 def test_eval_cli_errors_are_one_line(in_tmp):
     man = make_manifest(in_tmp, clips=(("a", "train", 2),))
     r = subprocess.run([str(BIN / "uhdvd-eval"), "--manifest", str(man)], capture_output=True, text=True)

@@ -46,6 +46,20 @@ def test_missing_weights_is_one_line(in_tmp, capsys):
     assert not (in_tmp / "out").exists()
 
 
+def test_without_weights_the_newest_training_run_is_used(in_tmp, capsys):
+    """uhdvd-train then uhdvd-deblur: runs/*/weights.safetensors, the newest one, with a line saying which."""
+    import os
+
+    make_frames(in_tmp / "in", ["a.png"])
+    for k, run_name in enumerate(("old", "new")):
+        (in_tmp / "runs" / run_name).mkdir(parents=True)
+        save_weights(build_model("uhdvd"), in_tmp / "runs" / run_name / "weights.safetensors", {})
+        os.utime(in_tmp / "runs" / run_name / "weights.safetensors", (1e9 + k, 1e9 + k))
+    assert run(["in", "--out", "out", "--no-progress"]) == 0
+    assert "--weights runs/new/weights.safetensors (the newest training run)" in capsys.readouterr().out
+    assert (in_tmp / "out" / "a.png").is_file()
+
+
 def test_bad_weights_and_input(in_tmp, capsys):
     assert run(["nothing", "--weights", "nowhere.safetensors", "--out", "o"]) == 2
     assert "nowhere.safetensors: no such" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 
 import clipgen
@@ -30,6 +31,9 @@ def test_roundtrip_ntsc_rate_and_pixels(tmp_path):
             w.write(f)
     info = probe(out)
     assert info.fps_fraction == Fraction(30000, 1001) and info.frame_count == 5 and info.transfer == "bt709"
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask  # the usual permissions, not the temp file's 0600
     with open_video(out) as v:
         got = [f.rgb for f in v]
     assert np.abs(got[2].astype(int) - frames[2]).mean() < 4

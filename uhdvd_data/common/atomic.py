@@ -19,14 +19,20 @@ def _umask() -> int:
     return mask
 
 
+def temp_beside(path: Path, suffix: str = "") -> tuple[int, str]:
+    """(fd, name) of a new temp file next to `path` with the usual permissions (mkstemp alone gives 0600)."""
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX + path.name + ".", suffix=suffix, dir=path.parent)
+    os.fchmod(fd, 0o666 & ~_umask())
+    return fd, tmp
+
+
 @contextlib.contextmanager
 def atomic_open(path: os.PathLike | str, mode: str = "wb", fsync: bool = True) -> Iterator[IO]:
     """Open a temp file beside `path`; on clean exit it replaces `path`, on error it is removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX + path.name + ".", dir=path.parent)
+    fd, tmp = temp_beside(path)
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp creates 0600; give outputs the usual permissions
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush()

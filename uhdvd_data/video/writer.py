@@ -23,7 +23,7 @@ from typing import IO
 
 import numpy as np
 
-from ..common.atomic import TMP_PREFIX
+from ..common.atomic import temp_beside
 from ..common.errors import file_error
 from ..common.ffmpeg_bin import ffmpeg_exe
 
@@ -165,8 +165,7 @@ class VideoWriter:
         if dtype not in (np.uint8, np.uint16):
             raise ValueError(f"frames must be uint8 or uint16, not {dtype}")
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{self._path.name}.", suffix=self._path.suffix or ".mp4",
-                                   dir=self._path.parent)
+        fd, tmp = temp_beside(self._path, suffix=self._path.suffix or ".mp4")  # ffmpeg rewrites it in place
         os.close(fd)
         self._tmp, self._dtype, self._frames = Path(tmp), dtype, 0
         self._log = tempfile.TemporaryFile()
