@@ -66,13 +66,18 @@ class ClipDataset(Dataset):
             rot = 0
         return {"y": y, "x": x, "hflip": hflip, "vflip": vflip, "rot": rot}
 
-    def _apply(self, frames: torch.Tensor, p: dict) -> torch.Tensor:
-        """T x C x H x W -> T x C x crop x crop: pad (replicate, bottom/right), crop, flips, rot90, for all T at once."""
+    def _crop(self, img: np.ndarray, p: dict) -> np.ndarray:
+        """One decoded HxWx3 frame -> its crop x crop window (replicate-padded bottom/right when smaller), before any
+        conversion: a 4K frame is never turned into floats whole."""
         c = self.crop
-        ph, pw = max(0, c - frames.shape[-2]), max(0, c - frames.shape[-1])
+        ph, pw = max(0, c - img.shape[0]), max(0, c - img.shape[1])
         if ph or pw:
-            frames = TF.pad(frames, [0, 0, pw, ph], padding_mode="edge")
-        frames = TF.crop(frames, p["y"], p["x"], c, c)
+            img = np.pad(img, ((0, ph), (0, pw), (0, 0)), mode="edge")
+        return img[p["y"]: p["y"] + c, p["x"]: p["x"] + c]
+
+    @staticmethod
+    def _augment(frames: torch.Tensor, p: dict) -> torch.Tensor:
+        """T x C x crop x crop: the sample's flips and rot90, for all T at once."""
         if p["hflip"]:
             frames = TF.horizontal_flip(frames)
         if p["vflip"]:
@@ -85,13 +90,14 @@ class ClipDataset(Dataset):
         epoch, index = item if isinstance(item, tuple) else (0, item)
         clip, start = self.windows[index]
         blur, sharp = [], []
+        p = None
         for t in range(start, start + self.clip_len):
             b, s = read_image(clip.blur[t]), read_image(clip.sharp[t])
             if b.shape != s.shape:
                 raise UserError(f"{clip.blur[t]}: size {b.shape[1]}x{b.shape[0]} differs from its sharp frame "
                                 f"{clip.sharp[t]} ({s.shape[1]}x{s.shape[0]})")
-            blur.append(to_unit(b))
-            sharp.append(to_unit(s))
-        p = self.params(epoch, index, blur[0].shape[0], blur[0].shape[1])
+            p = p or self.params(epoch, index, b.shape[0], b.shape[1])
+            blur.append(to_unit(self._crop(b, p)))
+            sharp.append(to_unit(self._crop(s, p)))
         to_t = lambda xs: torch.from_numpy(np.stack(xs)).permute(0, 3, 1, 2)  # noqa: E731
-        return self._apply(to_t(blur), p), self._apply(to_t(sharp), p)
+        return self._augment(to_t(blur), p), self._augment(to_t(sharp), p)
