@@ -68,11 +68,10 @@ def _main(argv: list[str] | None) -> int:
     if not a.weights:
         from uhdvd_model.weights import latest_run_weights
 
-        latest = latest_run_weights()
+        latest = latest_run_weights("uhdvd-deblur")
         if latest is None:
             raise UserError(NO_WEIGHTS)
         a.weights = str(latest)
-        print(f"uhdvd-deblur: --weights {latest} (the newest training run)", flush=True)
     fps = None
     if a.fps:
         try:

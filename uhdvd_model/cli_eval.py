@@ -49,10 +49,8 @@ def _main(argv: list[str] | None) -> int:
     if args.weights is None:
         from uhdvd_model.weights import latest_run_weights
 
-        latest = latest_run_weights()
+        latest = latest_run_weights("uhdvd-eval")
         args.weights = [str(latest)] if latest else []
-        if latest:
-            print(f"uhdvd-eval: --weights {latest} (the newest training run)", flush=True)
     names = [n.strip() for n in args.dataset_names.split(",")] if args.dataset_names else None
     res = run(manifests, args.weights, args.split, args.device, args.dtype, args.save_images, args.out,
               args.max_frames, progress=not args.no_progress, warmup=args.warmup, names=names, table=args.table)

@@ -29,10 +29,15 @@ VERSION = 1
 OFFICIAL_FILES = [f"{kind}_lv{s}.pkl" for kind in ("encoder", "decoder") for s in range(1, 5)]
 
 
-def latest_run_weights(root: os.PathLike | str = "runs") -> Path | None:
-    """The most recently written ``<root>/<run>/weights.safetensors`` (uhdvd-train's output), or None."""
+def latest_run_weights(prog: str, root: os.PathLike | str = "runs") -> Path | None:
+    """The most recently written ``<root>/<run>/weights.safetensors`` (uhdvd-train's output), announced in one line
+    as `prog`'s choice, or None."""
     found = [p for p in Path(root).glob("*/weights.safetensors") if p.is_file()] if Path(root).is_dir() else []
-    return max(found, key=lambda p: (p.stat().st_mtime, str(p))) if found else None
+    if not found:
+        return None
+    latest = max(found, key=lambda p: (p.stat().st_mtime, str(p)))
+    print(f"{prog}: --weights {latest} (the newest training run)", flush=True)
+    return latest
 
 
 def sidecar(path: os.PathLike | str) -> Path:
