@@ -38,6 +38,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def probe_all(paths: list, skip_bad: bool, where: str) -> dict:
+    """{path: ClipInfo} of every clip, probed before any work: a bad one stops the run with nothing written, or with
+    skip_bad is left out with a warning."""
+    from ..common.errors import UserError, warn
+    from ..video import probe
+
+    infos = {}
+    for path in paths:
+        try:
+            infos[path] = probe(path, hash=False)
+        except UserError as e:
+            if not skip_bad:
+                raise UserError(f"{e}; nothing was interpolated (--skip-bad leaves unreadable clips out)") from None
+            warn(f"skipped {e}")
+    if not infos:
+        raise UserError(f"no readable clip in {where}")
+    return infos
+
+
 def run(args: argparse.Namespace) -> int:
     import os
 
@@ -45,11 +64,11 @@ def run(args: argparse.Namespace) -> int:
 
     from ..cluster import cluster_from_args, spec_from_args
     from ..common.device import pick_device, pick_dtype
-    from ..common.errors import UserError, warn
+    from ..common.errors import UserError
     from ..interp import timegrid
     from ..interp.config import from_args
     from ..interp.pipeline import clip_id_for, expected_frames, interpolate_clip, make_method
-    from ..video import find_videos, probe
+    from ..video import find_videos
 
     try:
         target = timegrid.as_fraction(args.fps)
@@ -59,17 +78,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--fps must be positive (got {args.fps})")
     cfg = from_args(args)
     spec = spec_from_args(args)  # checked before any work
-    paths = find_videos(args.inputs)
-    infos = {}  # every clip is probed before any work: a bad one stops the run with nothing written (or is skipped)
-    for path in paths:
-        try:
-            infos[path] = probe(path, hash=False)
-        except UserError as e:
-            if not args.skip_bad:
-                raise UserError(f"{e}; nothing was interpolated (--skip-bad leaves unreadable clips out)") from None
-            warn(f"skipped {e}")
-    if not infos:
-        raise UserError(f"no readable clip in {' '.join(args.inputs)}")
+    infos = probe_all(find_videos(args.inputs), args.skip_bad, " ".join(args.inputs))
     paths = list(infos)
     dev = pick_device(cfg.device)
     interp = make_method(**dict(cfg.method_kwargs(), device=dev, dtype=pick_dtype(cfg.dtype, dev)))

@@ -324,6 +324,19 @@ def no_window_error(cfg: SynthConfig, plans: Sequence[ClipPlan]) -> UserError:
                      f"{how}; use a smaller --window")
 
 
+def plan_all(folders: list[Path], splits: dict[str, str], out_root: Path, cfg: SynthConfig
+             ) -> tuple[SynthConfig, list[ClipPlan], bool]:
+    """(settings with --center settled, a plan per clip, whether `auto` fell back to tiling): `auto` centres windows
+    on captured frames, and tiles the segments when that fits no window in any clip (clips too short)."""
+    auto = cfg.center == "auto"
+    cfg = dataclasses.replace(cfg, center="captured" if auto else cfg.center)  # the caller's cfg is left as given
+    plans = [plan_clip(f, splits[f.name], out_root, cfg) for f in folders]
+    if not auto or any(p.windows or getattr(p.layout, "skipped_blur", 0) for p in plans):
+        return cfg, plans, False
+    cfg = dataclasses.replace(cfg, center="any")
+    return cfg, [plan_clip(f, splits[f.name], out_root, cfg) for f in folders], True
+
+
 def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.PathLike | str = "dataset",
                        manifest: os.PathLike | str = "manifests/4krd.csv", cfg: SynthConfig | None = None,
                        jobs: int = 1, shard: tuple[int, int] | None = None, overwrite: bool = False,
@@ -350,13 +363,7 @@ def synthesize_dataset(interp_root: os.PathLike | str = "interp", out_root: os.P
     splits = assign(all_ids, cfg)
     mine = set(shard_clips(all_ids, shard))
     # ---- plan and validate everything before writing anything
-    fallback = cfg.center == "auto"
-    cfg = dataclasses.replace(cfg, center="captured" if fallback else cfg.center)  # the caller's cfg is left as given
-    plans = [plan_clip(f, splits[f.name], out_root, cfg) for f in folders if f.name in mine]
-    fallback = fallback and not any(p.windows or getattr(p.layout, "skipped_blur", 0) for p in plans)
-    if fallback:  # clips too short for a window around a captured frame: tile the segments instead
-        cfg = dataclasses.replace(cfg, center="any")
-        plans = [plan_clip(f, splits[f.name], out_root, cfg) for f in folders if f.name in mine]
+    cfg, plans, fallback = plan_all([f for f in folders if f.name in mine], splits, out_root, cfg)
     if not any(p.windows for p in plans):
         raise no_window_error(cfg, plans)
     sizes = {}
