@@ -14,7 +14,9 @@ Method names: blend, dis, network, each with the default "fused" motion (interp.
 (dis-plain, network-plain) uses the classical DIS + linear-motion pre-warp instead; a "-linear" suffix (dis-linear,
 network-linear) keeps the fused motion on linear trajectories (the default follows quadratic ones through the captured
 frames either side of the pair, t = -1 and 2, rendered for the purpose). "dis-bisect" = dis applied by
-recursive bisection (t = 1/2, then 1/4, 3/4, ...), for comparison with direct time-conditioned synthesis. "oracle" =
+recursive bisection (t = 1/2, then 1/4, 3/4, ...), for comparison with direct time-conditioned synthesis. A "-mirror" suffix
+(dis-mirror, dis-plain-mirror, network-mirror) wraps the method in the mirror ensemble (interp.ensemble), which
+`uhdvd-data interpolate` uses by default. "oracle" =
 both frames warped by the scenes' exact motion with exact visibility (render.oracle): the ceiling of warp-and-blend.
 """
 
@@ -77,6 +79,7 @@ def main() -> None:
     ap.add_argument("--json", default=None)
     a = ap.parse_args()
 
+    from uhdvd_data.interp.ensemble import with_ensemble
     from uhdvd_data.interp.methods import BlendMethod, DisMethod, NetworkMethod
     from uhdvd_data.interp.weights_io import PACKAGE_WEIGHTS, load_interp_weights
     from uhdvd_data.render import HELDOUT_PHOTOS, OracleMethod, benchmark_scenes, prepare_pair
@@ -84,24 +87,26 @@ def main() -> None:
     w, h = (int(x) for x in a.size.split("x"))
     scenes = benchmark_scenes(a.scenes, size=(h, w), seed=a.seed)
     methods = {}
-    for name in a.methods.split(","):
+    for spec in a.methods.split(","):
+        name = spec.removesuffix("-mirror")
         motion = "plain" if name.endswith("-plain") else "fused"
         traj = "linear" if name.endswith("-linear") else "quadratic"
         if name == "blend":
-            methods[name] = BlendMethod()
+            m = BlendMethod()
         elif name == "oracle":
-            methods[name] = None  # built per scene below: it needs the scene's exact motion
+            m = None  # built per scene below: it needs the scene's exact motion
         elif name in ("dis", "dis-plain", "dis-linear", "dis-bisect"):
-            methods[name] = DisMethod(motion=motion, trajectory=traj)
+            m = DisMethod(motion=motion, trajectory=traj)
         elif name in ("network", "network-plain", "network-linear"):
             path = a.weights or PACKAGE_WEIGHTS
             if not os.path.isfile(path):
                 print(f"network: skipped (no weights at {path})")
                 continue
             model, meta, sha = load_interp_weights(path)
-            methods[name] = NetworkMethod(model, weights_sha256=sha, motion=motion, trajectory=traj)
+            m = NetworkMethod(model, weights_sha256=sha, motion=motion, trajectory=traj)
         else:
             ap.error(f"unknown method {name!r}")
+        methods[spec] = with_ensemble(m, "mirror") if spec != name and m is not None else m
     res = {n: {"psnr": [], "ssim": [], "time_s": 0.0} for n in methods}
     for si, sc in enumerate(scenes):
         src = {k: q8(sc.render(float(k))) for k in range(-1, a.pairs + 2)}  # with a captured frame either side

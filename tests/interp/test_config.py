@@ -21,7 +21,7 @@ def test_interpolate_and_build_take_the_same_interpolation_options():
         return {w.strip("[],") for w in r.stdout.split() if w.startswith(("--", "[--"))}
 
     shared = {"--method", "--motion", "--trajectory", "--weights", "--device", "--dtype", "--tile", "--tile-overlap",
-              "--max-tile", "--vfr", "--allow-hdr", "--refuse-hdr", "--scene-threshold"}
+              "--max-tile", "--vfr", "--allow-hdr", "--refuse-hdr", "--scene-threshold", "--ensemble"}
     assert shared <= options("interpolate") and shared <= options("build")
 
 
@@ -33,8 +33,13 @@ def test_defaults_and_bad_values():
     assert cfg.method_kwargs()["motion"] == "fused" and cfg.clip_kwargs() == {"vfr": "cfr", "allow_hdr": True,
                                                                               "scene_threshold": 0.7, "io_queue": 4}
     assert cfg.method_kwargs()["motion_workers"] is None  # None: decided by the device (methods.default_motion_workers)
-    with pytest.raises(SystemExit):
-        p.parse_args(["--method", "magic"])  # argparse: one line, exit 2
+    assert cfg.method_kwargs()["ensemble"] == "mirror"
+    assert from_args(p.parse_args(["--ensemble", "none"])).method_kwargs()["ensemble"] == "none"
+    for bad in (["--method", "magic"], ["--ensemble", "twice"]):
+        with pytest.raises(SystemExit):
+            p.parse_args(bad)  # argparse: one line, exit 2
+    with pytest.raises(UserError):
+        InterpConfig(ensemble="twice").check()
     for bad in (["--scene-threshold", "2"], ["--tile", "-1"]):
         with pytest.raises(UserError):
             from_args(p.parse_args(bad))

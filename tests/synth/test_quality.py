@@ -100,3 +100,16 @@ def test_stream_matches_checker_and_handles_cuts():
         p, s, reason = ref.run(i, small.__getitem__, segs.get)
         assert got[i][1:] == [p, s, q.sharpness(fr[i]), reason]
     assert [got[i][4] for i in range(8)] == ["clip_end", None, None, None, "cut", "cut", None, None]
+
+
+def test_the_self_check_rebuilds_the_mirror_ensemble_a_clip_was_made_with():
+    from uhdvd_data.interp.ensemble import MirrorEnsemble
+    from uhdvd_data.synth.quality_methods import method_from_meta
+
+    made = make_method("dis", device="cpu", ensemble="mirror")
+    meta = {"method": "dis", "method_config": dict(made.describe(), flow_preset="fast"), "device": "cpu",
+            "dtype": "float32"}
+    m = method_from_meta(meta)
+    assert isinstance(m, MirrorEnsemble) and m.inner.flow_preset == "fast"  # settings reach the inner method
+    old = {"method": "dis", "method_config": make_method("dis", device="cpu").describe(), "device": "cpu"}
+    assert not isinstance(method_from_meta(old), MirrorEnsemble)  # clips made before the ensemble: one pass

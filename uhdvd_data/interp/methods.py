@@ -142,6 +142,7 @@ class DisMethod(Method):
         super().__init__(**kw)
         self.motion_workers = default_motion_workers(self.device) if motion_workers is None else max(0, motion_workers)
         self._cache: list = []  # [(frame a, frame b, PairMotion or Future)]: recent pairs, matched by array identity
+        self.cache_pairs = MOTION_CACHE  # pairs kept besides those prefetched (interp.ensemble doubles it)
         self._pool = None
 
     def _estimate(self, a: np.ndarray, b: np.ndarray) -> motionmod.PairMotion:
@@ -155,7 +156,7 @@ class DisMethod(Method):
         return None
 
     def _remember(self, a: np.ndarray, b: np.ndarray, m) -> None:
-        keep = MOTION_CACHE + 2 * self.motion_workers  # holding the arrays keeps their identities unique
+        keep = self.cache_pairs + 2 * self.motion_workers  # holding the arrays keeps their identities unique
         self._cache = (self._cache + [(a, b, m)])[-keep:]
 
     def prefetch(self, a: np.ndarray, b: np.ndarray) -> None:
@@ -247,13 +248,16 @@ class NetworkMethod(DisMethod):
 
 def make_method(method: str = "auto", weights=None, device=None, dtype=None, tile: int = 0, tile_overlap: int = 64,
                 max_tile: int = 4096, flow_max_side: int = 1024, warn_fn: Callable[[str], None] = warn,
-                motion: str = "fused", trajectory: str = "quadratic", motion_workers: int | None = None) -> Method:
+                motion: str = "fused", trajectory: str = "quadratic", motion_workers: int | None = None,
+                ensemble: str = "none") -> Method:
     """Build the interpolation method (one of METHODS). 'auto' = the network with the given or packaged weights
-    when its model card clears it, else dis with a warning."""
+    when its model card clears it, else dis with a warning. ensemble 'mirror' wraps it in interp.ensemble's
+    MirrorEnsemble (the pair as it is and mirrored left-right, averaged)."""
     from ..common.device import pick_device, pick_dtype
+    from .ensemble import with_ensemble
     from .weights_io import PACKAGE_WEIGHTS, default_weights, load_interp_weights, packaged_weights_status
 
-    InterpConfig(method=method, motion=motion, trajectory=trajectory).check()  # the CLI's check, for every caller
+    InterpConfig(method=method, motion=motion, trajectory=trajectory, ensemble=ensemble).check()  # the CLI's check, for every caller
     dev = device if isinstance(device, torch.device) else pick_device(device)
     dt = dtype if isinstance(dtype, torch.dtype) else pick_dtype(dtype, dev)
     if method in ("auto", "network"):
@@ -280,8 +284,8 @@ def make_method(method: str = "auto", weights=None, device=None, dtype=None, til
                               flow_max_side=flow_max_side, motion=motion, trajectory=trajectory,
                               motion_workers=motion_workers)
             m.weights_path = str(wpath)
-            return m
+            return with_ensemble(m, ensemble)
     if method == "dis":
-        return DisMethod(device=dev, dtype=dt, flow_max_side=flow_max_side, motion=motion, trajectory=trajectory,
-                         motion_workers=motion_workers)
+        return with_ensemble(DisMethod(device=dev, dtype=dt, flow_max_side=flow_max_side, motion=motion,
+                                       trajectory=trajectory, motion_workers=motion_workers), ensemble)
     return BlendMethod(device=dev, dtype=dt)

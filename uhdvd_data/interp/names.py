@@ -3,3 +3,4 @@
 METHODS = ("auto", "network", "dis", "blend")  # interp.methods.make_method
 MOTIONS = ("fused", "plain")  # interp.motion: the pre-warp's motion
 TRAJECTORIES = ("quadratic", "linear")  # fused motion between captured frames (interp.motion.accelerate)
+ENSEMBLES = ("mirror", "none")  # interp.ensemble: mirror = the pair as it is and mirrored, averaged

@@ -215,7 +215,7 @@ def iter_interpolated(video_path, fps=480, method: str = "auto", weights=None, d
                       allow_hdr: bool = True, scene_threshold: float = scenes.DEFAULT_THRESHOLD,
                       flow_max_side: int = 1024, interp=None, info=None, has=None, motion: str = "fused",
                       trajectory: str = "quadratic", motion_workers: int | None = None, io_queue: int = 4,
-                      on_device: bool = False):
+                      on_device: bool = False, ensemble: str = "none"):
     """(meta, iterator of (FrameRow, rgb)); see the module docstring. `interp` reuses a method built by make_method.
     `io_queue` frames are decoded ahead in a background thread; `on_device` yields DeviceFrames (see generate)."""
     from ..common.device import pick_device, pick_dtype
@@ -229,7 +229,7 @@ def iter_interpolated(video_path, fps=480, method: str = "auto", weights=None, d
     if interp is None:
         dev = pick_device(device)
         interp = make_method(method, weights, dev, pick_dtype(dtype, dev), tile, tile_overlap, max_tile, flow_max_side,
-                             motion=motion, trajectory=trajectory, motion_workers=motion_workers)
+                             motion=motion, trajectory=trajectory, motion_workers=motion_workers, ensemble=ensemble)
     factor = timegrid.factor_for(Fraction(info.fps_num, info.fps_den), fps)
     meta = _base_meta(info, interp, factor, fps, str(interp.device), str(interp.dtype).replace("torch.", ""))
 

@@ -48,14 +48,16 @@ def method_from_meta(meta: dict, weights: str | None = None) -> Any:
     dev = pick_device("cuda" if kind == "cuda" and torch.cuda.is_available() else "cpu" if kind else None)
     dtype = pick_dtype(_DTYPES.get(str(meta.get("dtype"))) if dev.type == kind else None, dev)
     kw = dict(motion=cfg.get("motion", "fused"), trajectory=cfg.get("trajectory", "quadratic"),
-              flow_max_side=int(cfg.get("flow_max_side", 1024)), motion_workers=0)
+              flow_max_side=int(cfg.get("flow_max_side", 1024)), motion_workers=0,
+              ensemble=cfg.get("ensemble", "none"))
     if name == "network":
         kw.update(weights=_weights_for(meta.get("weights_sha256"), weights), tile=int(cfg.get("tile", 0)),
                   tile_overlap=int(cfg.get("tile_overlap", 64)))
     m = make_method(name, device=dev, dtype=dtype, warn_fn=lambda msg: None, **kw)
+    inner = getattr(m, "inner", m)  # the method inside a MirrorEnsemble
     for attr, k in (("flow_preset", "flow_preset"), ("occlusion", "occlusion_aware"), ("border", "border")):
-        if k in cfg and hasattr(m, attr):
-            setattr(m, attr, cfg[k])
+        if k in cfg and hasattr(inner, attr):
+            setattr(inner, attr, cfg[k])
     _METHODS[key] = m
     return m
 
