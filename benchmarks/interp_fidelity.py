@@ -14,10 +14,10 @@ Method names: blend, dis, network, each with the default "fused" motion (interp.
 (dis-plain, network-plain) uses the classical DIS + linear-motion pre-warp instead; a "-linear" suffix (dis-linear,
 network-linear) keeps the fused motion on linear trajectories (the default follows quadratic ones through the captured
 frames either side of the pair, t = -1 and 2, rendered for the purpose). "dis-bisect" = dis applied by
-recursive bisection (t = 1/2, then 1/4, 3/4, ...), for comparison with direct time-conditioned synthesis. A "-mirror" suffix
-(dis-mirror, dis-plain-mirror, network-mirror) wraps the method in the mirror ensemble (interp.ensemble), which
-`uhdvd-data interpolate` uses by default. "oracle" =
-both frames warped by the scenes' exact motion with exact visibility (render.oracle): the ceiling of warp-and-blend.
+recursive bisection (t = 1/2, then 1/4, 3/4, ...), for comparison with direct time-conditioned synthesis. A
+"-mirror" suffix (dis-mirror, dis-plain-mirror, network-mirror) wraps the method in the mirror ensemble
+(interp.ensemble), which `uhdvd-data interpolate` uses by default. "oracle" = both frames warped by the scenes'
+exact motion with exact visibility (render.oracle): the ceiling of warp-and-blend.
 """
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ def add_interp_options(g) -> None:
 def from_args(args) -> InterpConfig:
     """The InterpConfig of parsed `add_interp_options` arguments, checked."""
     return InterpConfig(method=args.method, weights=args.weights, device=args.device, dtype=args.dtype,
-                        motion=args.motion, trajectory=args.trajectory, ensemble=args.ensemble, tile=args.tile, tile_overlap=args.tile_overlap,
-                        max_tile=args.max_tile, vfr=args.vfr, allow_hdr=args.allow_hdr,
+                        motion=args.motion, trajectory=args.trajectory, ensemble=args.ensemble, tile=args.tile,
+                        tile_overlap=args.tile_overlap, max_tile=args.max_tile, vfr=args.vfr, allow_hdr=args.allow_hdr,
                         scene_threshold=args.scene_threshold, motion_workers=args.motion_workers,
                         io_queue=args.io_queue).check()

@@ -257,7 +257,7 @@ def make_method(method: str = "auto", weights=None, device=None, dtype=None, til
     from .ensemble import with_ensemble
     from .weights_io import PACKAGE_WEIGHTS, default_weights, load_interp_weights, packaged_weights_status
 
-    InterpConfig(method=method, motion=motion, trajectory=trajectory, ensemble=ensemble).check()  # the CLI's check, for every caller
+    InterpConfig(method=method, motion=motion, trajectory=trajectory, ensemble=ensemble).check()  # the CLI's check
     dev = device if isinstance(device, torch.device) else pick_device(device)
     dt = dtype if isinstance(dtype, torch.dtype) else pick_dtype(dtype, dev)
     if method in ("auto", "network"):
