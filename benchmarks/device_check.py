@@ -142,20 +142,22 @@ def speedup(c: Check, slow: str, fast: str) -> str:
     return f"speed-up {fast} vs {slow}: {a / b:.2f}x" if a and b else f"speed-up {fast} vs {slow}: n/a"
 
 
-def interp_row(method: str) -> Callable[[Check], Result]:
-    """New frames/s of an interpolation method (prepare = flows, once per pair, excluded and given in the notes)."""
+def interp_row(method: str, ensemble: str = "none") -> Callable[[Check], Result]:
+    """New frames/s of an interpolation method (prepare = flows, once per pair, excluded and given in the notes);
+    ensemble 'mirror' = `interpolate`'s default (the pair and its mirror, averaged)."""
 
     def run(c: Check) -> Result:
         from uhdvd_data.interp.methods import make_method
         from uhdvd_data.interp.weights_io import PACKAGE_WEIGHTS
 
         kw = {"weights": PACKAGE_WEIGHTS} if method == "network" else {}
-        m = make_method(method, device=c.device, dtype="bf16", **kw)
+        m = make_method(method, device=c.device, dtype="bf16", ensemble=ensemble, **kw)
         f0, f1 = c.pair()
         fps, prep = interp_speed.new_frames_per_s(m, f0, f1, c.sizes.factor)
         sh, sw = c.sizes.scene_hw
         op = "Triton sepconv" if c.cuda else "torch sepconv"
         what = f"bf16 autocast, {op}, tile {m.tile}" if method == "network" else "flow warps + blend"
+        what += ", mirror ensemble (2 passes)" if ensemble == "mirror" else ""
         return fps, "new frames/s", (f"{what}; x{c.sizes.factor} ({c.sizes.factor - 1} frames, 8-bit host output "
                                      f"included); prepare (flows, once per pair) {prep:.2f} s excluded; scene "
                                      f"rendered at {sw}x{sh}")
@@ -223,6 +225,7 @@ def measurements(c: Check) -> list[tuple[str, str, Callable[[Check], Result]]]:
         ("dmphn", s, deblur_row("dmphn", lambda c: speedup(c, "dmphn", "paper-batch") + " (paper: 14x)")),
         ("interp network", s, interp_row("network")),
         ("interp dis", s, interp_row("dis")),
+        ("interp dis, mirror ensemble (default)", s, interp_row("dis", "mirror")),
         ("sepconv triton time", s, sepconv_row("triton", memory=False)),
         ("sepconv triton memory", s, sepconv_row("triton", memory=True)),
         ("sepconv reference time", s, sepconv_row("reference", memory=False)),
