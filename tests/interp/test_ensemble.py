@@ -85,3 +85,16 @@ def test_frames_on_the_device_match_the_host_frames():
     host = ens.frame(st, 0.25)
     assert host.dtype == np.uint16 and host.shape == f[0].shape
     assert np.array_equal(ens.frame_codes(st, 0.25).numpy().astype(np.uint16), host)
+
+
+def test_the_network_method_runs_inside_the_ensemble():
+    from uhdvd_data.interp.weights_io import PACKAGE_WEIGHTS
+
+    if not PACKAGE_WEIGHTS.is_file():
+        pytest.skip("no packaged interpolation weights")
+    f0, _, f1 = non_rigid_frames((64, 96))
+    m = make_method("network", weights=PACKAGE_WEIGHTS, device="cpu", ensemble="mirror", tile=64, tile_overlap=16)
+    assert isinstance(m, MirrorEnsemble) and m.describe()["ensemble"] == "mirror" and m.weights_sha256
+    e = m.frame(m.prepare(f0, f1), 0.5)
+    e_of_mirror = m.frame(m.prepare(_mirror(f0), _mirror(f1)), 0.5)
+    assert e.shape == f0.shape and np.abs(_mirror(e_of_mirror).astype(int) - e).max() <= 1
