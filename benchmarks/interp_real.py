@@ -16,7 +16,7 @@ Rows (`--methods`):
   dis-full   the classical baseline users run: OpenCV DIS (medium preset) both ways on the full-resolution frames,
              linear motion to t (F_t->0 = -(1-t) t F01 + t^2 F10, F_t->1 = (1-t)^2 F01 - t(1-t) F10), bilinear
              backward warps (cv2.remap, replicated border), (1 - t, t) average. Written here, independent of the product.
-  default    what `uhdvd-data interpolate` does with no flags (InterpConfig's defaults: auto, mirror ensemble)
+  default    what `uhdvd-data interpolate` does with no flags (InterpConfig's defaults: auto, --ensemble auto)
   dis        --method dis --ensemble none;  dis-plain: --method dis --motion plain --ensemble none
              (`default:ensemble=none` is the default without the mirror ensemble)
   network    --method network (packaged weights, or --weights W)

@@ -33,7 +33,7 @@ def test_defaults_and_bad_values():
     assert cfg.method_kwargs()["motion"] == "fused" and cfg.clip_kwargs() == {"vfr": "cfr", "allow_hdr": True,
                                                                               "scene_threshold": 0.7, "io_queue": 4}
     assert cfg.method_kwargs()["motion_workers"] is None  # None: decided by the device (methods.default_motion_workers)
-    assert cfg.method_kwargs()["ensemble"] == "mirror"
+    assert cfg.method_kwargs()["ensemble"] == "auto"
     assert from_args(p.parse_args(["--ensemble", "none"])).method_kwargs()["ensemble"] == "none"
     for bad in (["--method", "magic"], ["--ensemble", "twice"]):
         with pytest.raises(SystemExit):

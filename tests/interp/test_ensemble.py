@@ -66,12 +66,13 @@ def test_a_clip_estimates_each_pair_twice_not_more(monkeypatch):
     assert len(calls) == 2 * 5
 
 
-def test_the_cli_default_is_the_mirror_ensemble_and_it_is_in_the_description(no_default_weights):
+def test_the_cli_default_is_the_auto_ensemble_and_it_is_in_the_description(no_default_weights):
     cfg = InterpConfig()
-    assert cfg.ensemble == "mirror"
+    assert cfg.ensemble == "auto"
     m = make_method(**dict(cfg.method_kwargs(), device="cpu", warn_fn=lambda s: None))
-    assert isinstance(m, MirrorEnsemble)
-    assert m.describe()["ensemble"] == "mirror" and m.describe()["method"] == "dis"
+    assert isinstance(m, MirrorEnsemble) and m.auto
+    assert m.describe()["ensemble"] == "auto" and m.describe()["method"] == "dis"
+    assert make_method("dis", device="cpu", ensemble="mirror").describe()["ensemble"] == "mirror"
     assert m.name == "dis" and str(m.device) == "cpu"  # the inner method's attributes
     assert not isinstance(make_method("dis", device="cpu", ensemble="none"), MirrorEnsemble)
     with pytest.raises(ValueError):
@@ -98,3 +99,17 @@ def test_the_network_method_runs_inside_the_ensemble():
     e = m.frame(m.prepare(f0, f1), 0.5)
     e_of_mirror = m.frame(m.prepare(_mirror(f0), _mirror(f1)), 0.5)
     assert e.shape == f0.shape and np.abs(_mirror(e_of_mirror).astype(int) - e).max() <= 1
+
+
+def test_auto_mirrors_only_frames_whose_flows_are_estimated_at_half_resolution_or_more():
+    """auto: long side <= 2 x the method's flow_max_side -> the mirror ensemble; above it (4K with the default
+    1024 px) -> the single pass, to the bit."""
+    f0, _, f1 = non_rigid_frames((48, 64))
+    for side, mirrored in ((32, True), (31, False)):
+        auto = with_ensemble(DisMethod(flow_max_side=side), "auto")
+        one = DisMethod(flow_max_side=side)
+        both = MirrorEnsemble(DisMethod(flow_max_side=side))
+        got = auto.frame(auto.prepare(f0, f1), 0.5)
+        want = (both if mirrored else one).frame((both if mirrored else one).prepare(f0, f1), 0.5)
+        assert np.array_equal(got, want), side
+        assert auto.mirrors(f0) is mirrored

@@ -17,7 +17,8 @@ class InterpConfig:
     dtype: str | None = None  # bf16 | fp16 | fp32 (None: bf16 on cuda, fp32 on cpu)
     motion: str = "fused"  # MOTIONS: the pre-warp's motion
     trajectory: str = "quadratic"  # TRAJECTORIES: fused motion between captured frames
-    ensemble: str = "mirror"  # ENSEMBLES: mirror = also interpolate the mirrored pair and average (interp.ensemble)
+    ensemble: str = "auto"  # ENSEMBLES: mirror = also interpolate the mirrored pair and average (interp.ensemble);
+                            # auto = mirror up to 2048 px on the long side, one pass above (4K)
     tile: int = 0  # network tile side in px (0 = auto: 1024 cpu, 2048 cuda)
     tile_overlap: int = 64
     max_tile: int = 4096
@@ -74,10 +75,11 @@ def add_interp_options(g) -> None:
     g.add_argument("--method", default="auto", choices=METHODS,
                    help="auto (default): the packaged network when its model card clears it, else dis with a warning")
     add_motion_options(g)
-    g.add_argument("--ensemble", default="mirror", choices=ENSEMBLES,
-                   help="mirror (default): also interpolate each pair mirrored left-right and average the two "
-                   "frames (errors of the motion differ between them; +0.0..0.2 dB on real footage, twice the "
-                   "motion and warp time); none: one pass")
+    g.add_argument("--ensemble", default="auto", choices=ENSEMBLES,
+                   help="mirror: also interpolate each pair mirrored left-right and average the two frames (the "
+                   "motion errs differently on each; +0.0..0.2 dB on real footage, twice the motion and warp time); "
+                   "auto (default): mirror for frames up to 2048 px on the long side, one pass above (at 4K the "
+                   "flows are refined from a quarter-size estimate and the passes agree); none: one pass")
     g.add_argument("--weights", default=None, help="interpolation-network weights (.safetensors)")
     g.add_argument("--device", default=None, help="cuda|cpu (default: cuda when available)")
     g.add_argument("--dtype", default=None, choices=["bf16", "fp16", "fp32"], help="default: bf16 on cuda, fp32 on cpu")
