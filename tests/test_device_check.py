@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = [
     "uhdvd-paper spaa=serial", "uhdvd-paper spaa=batch", "uhdvd-paper spaa=grouped", "uhdvd-official", "dmphn",
-    "interp network", "interp dis", "interp dis, mirror ensemble (default)",
+    "interp network", "interp dis", "interp dis, mirror ensemble",
     "sepconv triton time", "sepconv triton memory", "sepconv reference time", "sepconv reference memory",
     "train fp32", "train bf16+channels_last",
 ]
