@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .methods import MOTION_CACHE, codes_to_numpy, to_codes
+from .methods import MOTION_CACHE, TensorFrames
 from .names import ENSEMBLES
 
 AUTO_RATIO = 2  # `auto` mirrors frames up to this many times the flow resolution on the long side
@@ -39,7 +39,7 @@ class MirrorState:
         return self.plain.dtype
 
 
-class MirrorEnsemble:
+class MirrorEnsemble(TensorFrames):
     """The inner method's frame averaged with its frame of the left-right mirrored pair (mirrored back). With `auto`,
     pairs whose long side exceeds AUTO_RATIO x the inner method's flow_max_side get the inner method's frame alone."""
 
@@ -94,14 +94,6 @@ class MirrorEnsemble:
         if st.mirrored is None:
             return a
         return 0.5 * (a.float() + self.inner.frame_tensor(st.mirrored, t).float().flip(-1))
-
-    @torch.no_grad()
-    def frame_codes(self, st: MirrorState, t: float) -> torch.Tensor:
-        return to_codes(self.frame_tensor(st, t), st.dtype)
-
-    @torch.no_grad()
-    def frame(self, st: MirrorState, t: float) -> np.ndarray:
-        return codes_to_numpy(self.frame_codes(st, t), st.dtype)
 
     def describe(self) -> dict:
         return dict(self.inner.describe(), ensemble="auto" if self.auto else "mirror")

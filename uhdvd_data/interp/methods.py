@@ -84,7 +84,21 @@ class PairState:
     stats: tuple | None = None
 
 
-class Method:
+class TensorFrames:
+    """`frame_codes` and `frame` of any method from its `frame_tensor(state, t)` ((1,3,H,W) in 0..1) and the
+    state's source dtype (methods here, and interp.ensemble's wrapper)."""
+
+    @torch.no_grad()
+    def frame_codes(self, st, t: float) -> torch.Tensor:
+        """The frame at t as HxWx3 code values on the device (see to_codes)."""
+        return to_codes(self.frame_tensor(st, t), st.dtype)
+
+    @torch.no_grad()
+    def frame(self, st, t: float) -> np.ndarray:
+        return codes_to_numpy(self.frame_codes(st, t), st.dtype)
+
+
+class Method(TensorFrames):
     name = "base"
     weights_sha256: str | None = None
 
@@ -114,15 +128,6 @@ class Method:
 
     def frame_tensor(self, st: PairState, t: float) -> torch.Tensor:
         raise NotImplementedError
-
-    @torch.no_grad()
-    def frame_codes(self, st: PairState, t: float) -> torch.Tensor:
-        """The frame at t as HxWx3 code values on the device (see to_codes)."""
-        return to_codes(self.frame_tensor(st, t), st.dtype)
-
-    @torch.no_grad()
-    def frame(self, st: PairState, t: float) -> np.ndarray:
-        return codes_to_numpy(self.frame_codes(st, t), st.dtype)
 
     def describe(self) -> dict:
         return {"method": self.name, "weights_sha256": self.weights_sha256}
