@@ -113,3 +113,4 @@ def test_auto_mirrors_only_frames_whose_flows_are_estimated_at_half_resolution_o
         want = (both if mirrored else one).frame((both if mirrored else one).prepare(f0, f1), 0.5)
         assert np.array_equal(got, want), side
         assert auto.mirrors(f0) is mirrored
+        assert auto.inner.cache_pairs == (2 if mirrored else 1) * one.cache_pairs  # grown only when it mirrors

@@ -46,8 +46,7 @@ class MirrorEnsemble(TensorFrames):
     def __init__(self, inner, auto: bool = False):
         self.inner = inner
         self.auto = auto
-        if hasattr(inner, "cache_pairs"):  # the mirrored pairs share the inner motion cache with the plain ones
-            inner.cache_pairs *= 2
+        self._cache_doubled = False
         self._mirrors: list[tuple[np.ndarray, np.ndarray]] = []  # (frame, its mirror), recent frames by identity
 
     def __getattr__(self, name):  # device, dtype, name, weights_sha256, ... are the inner method's
@@ -71,9 +70,19 @@ class MirrorEnsemble(TensorFrames):
         side = max(rgb.shape[:2])
         return not self.auto or side <= AUTO_RATIO * getattr(self.inner, "flow_max_side", side)
 
+    def _mirrored_pass(self, rgb: np.ndarray) -> bool:
+        """mirrors(rgb); the first time it is true, the inner motion cache grows to hold the mirrored pairs beside the
+        plain ones (not before: at 4K under `auto` it would only keep more full-size motion alive)."""
+        if not self.mirrors(rgb):
+            return False
+        if not self._cache_doubled and hasattr(self.inner, "cache_pairs"):
+            self.inner.cache_pairs *= 2
+            self._cache_doubled = True
+        return True
+
     def prefetch(self, a: np.ndarray, b: np.ndarray) -> None:
         self.inner.prefetch(a, b)
-        if self.mirrors(a):
+        if self._mirrored_pass(a):
             self.inner.prefetch(self._mirror(a), self._mirror(b))
 
     def close(self) -> None:
@@ -84,7 +93,7 @@ class MirrorEnsemble(TensorFrames):
                 after: np.ndarray | None = None) -> MirrorState:
         m = self._mirror
         plain = self.inner.prepare(rgb0, rgb1, before=before, after=after)
-        if not self.mirrors(rgb0):
+        if not self._mirrored_pass(rgb0):
             return MirrorState(plain, None)
         return MirrorState(plain, self.inner.prepare(m(rgb0), m(rgb1), before=m(before), after=m(after)))
 
