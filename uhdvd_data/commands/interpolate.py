@@ -41,17 +41,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def probe_all(paths: list, skip_bad: bool, where: str) -> dict:
     """{path: ClipInfo} of every clip, probed before any work: a bad one stops the run with nothing written, or with
     skip_bad is left out with a warning."""
-    from ..common.errors import UserError, warn
-    from ..video import probe
+    from ..common.errors import UserError
+    from ..video import probe_many
 
-    infos = {}
-    for path in paths:
-        try:
-            infos[path] = probe(path, hash=False)
-        except UserError as e:
-            if not skip_bad:
-                raise UserError(f"{e}; nothing was interpolated (--skip-bad leaves unreadable clips out)") from None
-            warn(f"skipped {e}")
+    try:
+        infos, _ = probe_many(paths, hash=False, skip_bad=skip_bad)
+    except UserError as e:
+        raise UserError(f"{e}; nothing was interpolated (--skip-bad leaves unreadable clips out)") from None
     if not infos:
         raise UserError(f"no readable clip in {where}")
     return infos

@@ -52,9 +52,8 @@ def write_csv(path, infos) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..common.errors import UserError, warn
-    from ..video import find_videos, probe
+    from ..video import find_videos, probe_many
 
-    infos = []
     bad = 0
     if args.skip_bad:
         paths = []
@@ -66,14 +65,8 @@ def run(args: argparse.Namespace) -> int:
                 bad += 1
     else:
         paths = find_videos(args.paths)
-    for p in paths:
-        try:
-            infos.append(probe(p, hash=not args.no_hash))
-        except UserError as e:
-            if not args.skip_bad:
-                raise
-            warn(f"skipped {e}")
-            bad += 1
+    found, skipped = probe_many(paths, hash=not args.no_hash, skip_bad=args.skip_bad)
+    infos, bad = list(found.values()), bad + skipped
     if not infos:
         raise UserError(f"{' '.join(args.paths)}: no usable video clips ({bad} skipped)")
     print(format_table(infos))

@@ -4,7 +4,7 @@
 """
 
 from .clipinfo import CSV_COLUMNS, ClipInfo, Frame
-from .probing import VIDEO_SUFFIXES, find_videos, probe
+from .probing import VIDEO_SUFFIXES, find_videos, probe, probe_many
 from .reader import VideoReader, open_video, rotate_cw
 from .writer import VideoWriter
 
@@ -18,5 +18,6 @@ __all__ = [
     "find_videos",
     "open_video",
     "probe",
+    "probe_many",
     "rotate_cw",
 ]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..common.errors import UserError, file_error
+from ..common.errors import UserError, file_error, warn
 from ..common.hashing import sha256_file
 from .clipinfo import ClipInfo
 from .colour import pix_fmt_info, transfer_name
@@ -245,3 +245,19 @@ def probe(path: os.PathLike | str, hash: bool = True) -> ClipInfo:  # noqa: A002
         model=model,
         interval_stats=stats,
     )
+
+
+def probe_many(paths: Iterable[os.PathLike | str], hash: bool = True,  # noqa: A002 - probe's name
+               skip_bad: bool = False) -> tuple[dict, int]:
+    """({path: ClipInfo}, number skipped) for every path, in order. An unreadable clip raises its one-line UserError,
+    or with skip_bad is left out with a warning naming it."""
+    infos, bad = {}, 0
+    for path in paths:
+        try:
+            infos[path] = probe(path, hash=hash)
+        except UserError as e:
+            if not skip_bad:
+                raise
+            warn(f"skipped {e}")
+            bad += 1
+    return infos, bad
